@@ -1,0 +1,46 @@
+# Two entry points do all set-up on a fresh Debian/Ubuntu machine:
+#   make demo   install MAME if missing, create .venv, install mame_zoo, play a Boxing match (random agents)
+#   make test   the same set-up, then the whole test suite against real MAME
+SHELL := /bin/bash
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+EXTRAS ?= test
+
+.PHONY: demo test lint bench setup mame venv clean
+
+demo: setup
+	$(VENV)/bin/mame-zoo demo
+
+test: setup
+	$(PY) -m ruff check mame_zoo tests benchmarks examples
+	$(PY) -m pytest -ra
+
+bench: setup
+	$(PY) benchmarks/bench_bridge.py
+
+setup: mame venv
+
+# MAME: keep any binary the user already has (MAME_ZOO_MAME, PATH, Debian's /usr/games/mame).
+mame:
+	@if [ -n "$$MAME_ZOO_MAME" ] || command -v mame >/dev/null 2>&1 || [ -x /usr/games/mame ]; then \
+		echo "MAME found"; \
+	else \
+		echo "MAME not found: installing it with apt-get"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q mame; \
+	fi
+
+venv: $(VENV)/.installed-$(EXTRAS)
+
+$(VENV)/.installed-$(EXTRAS): pyproject.toml
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { \
+		echo "python3-venv missing: installing it with apt-get"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q python3-venv; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[$(EXTRAS)]"
+	touch $@
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,320 @@
+-- mame_zoo bridge: the MAME side of the lockstep protocol (docs/protocol.md).
+-- Loaded with -autoboot_script. Knows no game. Never compiles or runs received text: strings are only
+-- used as table keys (port/field/device/space names) or file paths (save states).
+
+local PROTOCOL_VERSION = 1
+
+local OP_STEP, OP_SET_READS, OP_READ, OP_WRITE, OP_FIELD, OP_SPACE = 1, 2, 3, 4, 5, 6
+local OP_INPUTS, OP_SAVE, OP_LOAD, OP_SOFT_RESET, OP_EXIT, OP_MAP = 7, 8, 9, 10, 11, 12
+local ST_OK, ST_ERROR, ST_FATAL = 0, 1, 2
+local E_INPUT, E_ADDRESS, E_REQUEST, E_STATE = 1, 2, 3, 4
+local F_FRAME, F_MAXPOOL = 1, 2
+local AGG_LAST, AGG_SUM, AGG_ALL = 0, 1, 2
+
+-- value types: read method, write method, string.pack code, size in bytes
+local TYPES = {
+  [1] = { "read_u8", "write_u8", "B", 1 },
+  [2] = { "read_i8", "write_i8", "b", 1 },
+  [3] = { "read_u16", "write_u16", "I2", 2 },
+  [4] = { "read_i16", "write_i16", "i2", 2 },
+  [5] = { "read_u32", "write_u32", "I4", 4 },
+  [6] = { "read_i32", "write_i32", "i4", 4 },
+}
+
+local spack, sunpack = string.pack, string.unpack
+local machine = manager.machine
+local fin = assert(io.open(assert(os.getenv("MAME_ZOO_IN"), "MAME_ZOO_IN not set"), "rb"))
+local fout = assert(io.open(assert(os.getenv("MAME_ZOO_OUT"), "MAME_ZOO_OUT not set"), "wb"))
+fout:setvbuf("full", 1 << 20)
+
+local screen = nil
+for _, s in pairs(machine.screens) do screen = s; break end
+
+local fields, spaces = {}, {} -- id -> object, handed out by FIELD / SPACE
+local readers = {}            -- the current read set (compiled)
+local needs_every_frame = false
+local remaining, step_frames, step_flags, step_seq = 0, 0, 0, 0
+local pool_px = nil           -- the second-to-last frame of a MAXPOOL step
+local dead = false
+
+-- A rejected request: reported to Python, the session goes on.
+local Reject = {}
+local function reject(kind, message) error(setmetatable({ kind = kind, message = message }, Reject), 0) end
+
+local function str(s) return spack("<s2", s) end
+
+local function send(seq, status, body)
+  fout:write(spack("<I4I4B", #body, seq, status), body)
+  fout:flush()
+end
+
+local function read_exact(n)
+  if n == 0 then return "" end
+  local data = fin:read(n)
+  if data == nil or #data < n then return nil end
+  return data
+end
+
+-- Read one request; nil when Python has gone away (EOF).
+local function receive()
+  local header = read_exact(9)
+  if not header then return nil end
+  local length, seq, op = sunpack("<I4I4B", header)
+  local body = read_exact(length)
+  if not body then return nil end
+  return seq, op, body
+end
+
+-- Read specs ---------------------------------------------------------------------------------------
+local function compile_spec(body, pos)
+  local space_id, address, vtype, count, agg
+  space_id, address, vtype, count, agg, pos = sunpack("<I2I4BI4B", body, pos)
+  local sp = spaces[space_id]
+  if not sp then reject(E_ADDRESS, "unknown space id " .. space_id) end
+  local t = TYPES[vtype]
+  if not t then reject(E_REQUEST, "unknown value type " .. vtype) end
+  if count < 1 then reject(E_REQUEST, "read count must be >= 1") end
+  if agg > AGG_ALL then reject(E_REQUEST, "unknown aggregation " .. agg) end
+  local size = t[4]
+  local last = address + count * size - 1
+  if last > sp.address_mask then
+    reject(E_ADDRESS, string.format("address range 0x%X-0x%X is outside the space (mask 0x%X)", address,
+      last, sp.address_mask))
+  end
+  local method = sp[t[1]]
+  local fmt = "<" .. string.rep(t[3], count)
+  local r = { agg = agg, count = count }
+  if vtype == 1 and count > 1 then
+    r.raw = function() return sp:read_range(address, last, 8) end
+  elseif count == 1 then
+    r.raw = function() return spack(fmt, method(sp, address)) end
+  else
+    r.raw = function()
+      local v = {}
+      for i = 0, count - 1 do v[i + 1] = method(sp, address + i * size) end
+      return spack(fmt, table.unpack(v))
+    end
+  end
+  r.values = function(into)
+    for i = 0, count - 1 do into[i + 1] = into[i + 1] + method(sp, address + i * size) end
+  end
+  return r, pos
+end
+
+local function compile_specs(body, pos)
+  local n
+  n, pos = sunpack("<I2", body, pos)
+  local list, every = {}, false
+  for i = 1, n do
+    list[i], pos = compile_spec(body, pos)
+    if list[i].agg ~= AGG_LAST then every = true end
+  end
+  return list, every
+end
+
+local function begin_reads()
+  for _, r in ipairs(readers) do
+    if r.agg == AGG_SUM then
+      r.acc = {}
+      for i = 1, r.count do r.acc[i] = 0 end
+    elseif r.agg == AGG_ALL then
+      r.acc = {}
+    end
+  end
+end
+
+local function sample_reads()
+  for _, r in ipairs(readers) do
+    if r.agg == AGG_SUM then r.values(r.acc)
+    elseif r.agg == AGG_ALL then r.acc[#r.acc + 1] = r.raw() end
+  end
+end
+
+local function collect_reads(list)
+  local out = {}
+  for i, r in ipairs(list) do
+    if r.agg == AGG_LAST then out[i] = r.raw()
+    elseif r.agg == AGG_SUM then out[i] = spack("<" .. string.rep("i8", r.count), table.unpack(r.acc))
+    else out[i] = table.concat(r.acc) end
+  end
+  return table.concat(out)
+end
+
+-- Commands other than STEP -------------------------------------------------------------------------
+local function lookup_field(port_tag, field_name)
+  local port = machine.ioport.ports[port_tag]
+  if not port then reject(E_INPUT, "no input port '" .. port_tag .. "'") end
+  local field = port.fields[field_name]
+  if not field then reject(E_INPUT, "input port '" .. port_tag .. "' has no field '" .. field_name .. "'") end
+  return field
+end
+
+local function handle(op, body)
+  if op == OP_SET_READS then
+    local list, every = compile_specs(body, 1)
+    readers, needs_every_frame = list, every
+    return ""
+  elseif op == OP_READ then
+    local list = compile_specs(body, 1)
+    for _, r in ipairs(list) do
+      if r.agg ~= AGG_LAST then reject(E_REQUEST, "READ takes only LAST aggregation") end
+    end
+    return collect_reads(list)
+  elseif op == OP_WRITE then
+    local n, pos = sunpack("<I2", body)
+    for _ = 1, n do
+      local space_id, address, vtype, value
+      space_id, address, vtype, value, pos = sunpack("<I2I4Bi8", body, pos)
+      local sp = spaces[space_id]
+      if not sp then reject(E_ADDRESS, "unknown space id " .. space_id) end
+      local t = TYPES[vtype]
+      if not t then reject(E_REQUEST, "unknown value type " .. vtype) end
+      if address + t[4] - 1 > sp.address_mask then
+        reject(E_ADDRESS, string.format("address 0x%X is outside the space", address))
+      end
+      sp[t[2]](sp, address, value)
+    end
+    return ""
+  elseif op == OP_FIELD then
+    local port_tag, field_name = sunpack("<s2s2", body)
+    fields[#fields + 1] = lookup_field(port_tag, field_name)
+    return spack("<I2", #fields)
+  elseif op == OP_SPACE then
+    local device_tag, space_name = sunpack("<s2s2", body)
+    local device = machine.devices[device_tag]
+    if not device then reject(E_ADDRESS, "no device '" .. device_tag .. "'") end
+    local sp = device.spaces[space_name]
+    if not sp then reject(E_ADDRESS, "device '" .. device_tag .. "' has no address space '" .. space_name .. "'") end
+    spaces[#spaces + 1] = sp
+    return spack("<I2BBI8", #spaces, sp.data_width, sp.endianness == "big" and 1 or 0, sp.address_mask)
+  elseif op == OP_INPUTS then
+    local out, n = {}, 0
+    for port_tag, port in pairs(machine.ioport.ports) do
+      for field_name, f in pairs(port.fields) do
+        n = n + 1
+        local analog = f.is_analog
+        out[n] = spack("<s2s2I2BBI4i4i4i4", port_tag, field_name, f.type, f.player, analog and 1 or 0, f.mask,
+          f.defvalue, analog and f.minvalue or 0, analog and f.maxvalue or 1)
+      end
+    end
+    return spack("<I2", n) .. table.concat(out)
+  elseif op == OP_SAVE or op == OP_LOAD then
+    local path = sunpack("<s2", body)
+    if op == OP_SAVE then machine:save(path) else machine:load(path) end
+    return ""
+  elseif op == OP_SOFT_RESET then
+    machine:soft_reset()
+    return ""
+  elseif op == OP_MAP then
+    local space_id = sunpack("<I2", body)
+    local sp = spaces[space_id]
+    if not sp then reject(E_ADDRESS, "unknown space id " .. space_id) end
+    local out, n = {}, 0
+    for _, e in ipairs(sp.map.entries) do
+      n = n + 1
+      out[n] = spack("<I8I8s2s2", e.address_start, e.address_end, e.read.handlertype, e.write.handlertype)
+    end
+    return spack("<I2", n) .. table.concat(out)
+  end
+  reject(E_REQUEST, "unknown opcode " .. op)
+end
+
+-- Answer requests until a STEP (returns true: emulate) or the end of the session (returns false).
+local function serve()
+  while true do
+    local seq, op, body = receive()
+    if not seq then return false end -- Python is gone
+    if op == OP_STEP then
+      local frames, flags, n, pos = sunpack("<I2BI2", body)
+      if frames < 1 then
+        send(seq, ST_ERROR, spack("B", E_REQUEST) .. str("STEP needs at least 1 frame"))
+      else
+        for _ = 1, n do
+          local id, value
+          id, value, pos = sunpack("<I2i4", body, pos)
+          local f = fields[id]
+          if not f then error("unknown field id " .. id) end
+          f:set_value(value)
+        end
+        remaining, step_frames, step_flags, step_seq = frames, frames, flags, seq
+        pool_px = nil
+        if needs_every_frame then begin_reads() end
+        return true
+      end
+    elseif op == OP_EXIT then
+      send(seq, ST_OK, "")
+      return false
+    else
+      local ok, result = pcall(handle, op, body)
+      if ok then
+        send(seq, ST_OK, result)
+      elseif getmetatable(result) == Reject then
+        send(seq, ST_ERROR, spack("B", result.kind) .. str(result.message))
+      else
+        error(result, 0)
+      end
+    end
+  end
+end
+
+local function hello()
+  local w, h, hz = 0, 0, 0.0
+  if screen then w, h, hz = screen.width, screen.height, screen.refresh end
+  local body = spack("<I2", PROTOCOL_VERSION) .. str(emu.app_version()) .. str(machine.system.name)
+    .. str(machine.system.description) .. spack("<I2I2dI4", w, h, hz, screen and screen:frame_number() or 0)
+  send(0, ST_OK, body)
+end
+
+local started = false
+
+local function on_frame()
+  if not started then
+    started = true
+    hello()
+  else
+    if needs_every_frame then sample_reads() end
+    remaining = remaining - 1
+    if remaining == 1 and step_flags & F_MAXPOOL ~= 0 and step_flags & F_FRAME ~= 0 and screen then
+      pool_px = (screen:pixels()) -- only the pixel string; pixels() also returns width and height
+    end
+    if remaining > 0 then return end
+    local parts = { spack("<I4", screen and screen:frame_number() or 0), collect_reads(readers) }
+    if step_flags & F_FRAME ~= 0 then
+      if screen then
+        local px = (screen:pixels())
+        if pool_px then
+          parts[#parts + 1] = spack("<I2I2B", screen.width, screen.height, 2)
+          parts[#parts + 1] = pool_px
+        else
+          parts[#parts + 1] = spack("<I2I2B", screen.width, screen.height, 1)
+        end
+        parts[#parts + 1] = px
+      else
+        parts[#parts + 1] = spack("<I2I2B", 0, 0, 0)
+      end
+    end
+    pool_px = nil
+    send(step_seq, ST_OK, table.concat(parts))
+  end
+  if not serve() then
+    dead = true
+    machine:exit()
+  end
+end
+
+local function on_frame_guarded()
+  if dead then return end
+  local ok, err = xpcall(on_frame, debug.traceback)
+  if not ok then
+    dead = true
+    pcall(send, step_seq, ST_FATAL, tostring(err))
+    machine:exit()
+  end
+end
+
+-- Keep the subscription referenced: newer MAME unsubscribes when it is garbage collected.
+if emu.add_machine_frame_notifier then
+  MAME_ZOO_SUBSCRIPTION = emu.add_machine_frame_notifier(on_frame_guarded)
+else
+  emu.register_frame_done(on_frame_guarded)
+end

@@ -1,0 +1,182 @@
+"""Finding and launching MAME: binary lookup, version check, hermetic command line, process ownership."""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from mame_zoo.errors import MameNotFound, MameVersionError
+
+MIN_VERSION = (0, 227)  # emu.register_frame_done, space:read_range, screen:pixels
+DEBIAN_MAME = "/usr/games/mame"
+INSTALL_HINT = (
+    "Install MAME (Debian/Ubuntu: `sudo apt-get install mame`; macOS: `brew install mame`), "
+    "or point MAME_ZOO_MAME (or the `mame=` argument) at the binary."
+)
+
+
+def find_mame(explicit: str | os.PathLike[str] | None = None) -> str:
+    """Return the path of the MAME binary to use.
+
+    Order: the explicit argument, the ``MAME_ZOO_MAME`` environment variable, ``mame`` on ``PATH``, then
+    Debian's ``/usr/games/mame``. Raises :class:`MameNotFound` with the install command when none exists.
+    """
+    for origin, value in (("the mame= argument", explicit), ("MAME_ZOO_MAME", os.environ.get("MAME_ZOO_MAME"))):
+        if value:
+            resolved = shutil.which(os.fspath(value))
+            if resolved is None:
+                raise MameNotFound(f"MAME binary {os.fspath(value)!r} (from {origin}) does not exist or is not "
+                                   "executable. " + INSTALL_HINT)
+            return resolved
+    for candidate in ("mame", DEBIAN_MAME):
+        resolved = shutil.which(candidate)
+        if resolved:
+            return resolved
+    raise MameNotFound("No MAME binary found (looked at MAME_ZOO_MAME, `mame` on PATH and "
+                       f"{DEBIAN_MAME}). " + INSTALL_HINT)
+
+
+@functools.lru_cache(maxsize=16)
+def mame_version(binary: str) -> tuple[int, int]:
+    """The (major, minor) version of a MAME binary, from ``mame -version``."""
+    try:
+        out = subprocess.run([binary, "-version"], capture_output=True, text=True, timeout=30,
+                             stdin=subprocess.DEVNULL).stdout
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise MameNotFound(f"Could not run {binary} -version: {exc}. " + INSTALL_HINT) from exc
+    match = re.match(r"\s*(\d+)\.(\d+)", out)
+    if not match:
+        raise MameVersionError(f"{binary} -version printed {out.strip()!r}, not a MAME version. " + INSTALL_HINT)
+    return int(match.group(1)), int(match.group(2))
+
+
+def check_version(binary: str) -> tuple[int, int]:
+    """Raise :class:`MameVersionError` unless ``binary`` supports the Lua API the bridge uses."""
+    version = mame_version(binary)
+    if version < MIN_VERSION:
+        raise MameVersionError(
+            f"MAME {version[0]}.{version[1]} at {binary} is too old: mame_zoo needs "
+            f"{MIN_VERSION[0]}.{MIN_VERSION[1]} or newer for its Lua API. " + INSTALL_HINT)
+    return version
+
+
+def hermetic_args(workdir: Path) -> list[str]:
+    """Options that keep MAME's files inside ``workdir`` and away from the user's configuration."""
+    args = ["-noreadconfig", "-noplugins", "-skip_gameinfo", "-homepath", str(workdir)]
+    for option, sub in (("-cfg_directory", "cfg"), ("-nvram_directory", "nvram"), ("-state_directory", "sta"),
+                        ("-snapshot_directory", "snap"), ("-input_directory", "inp"),
+                        ("-diff_directory", "diff"), ("-comment_directory", "comments")):
+        args += [option, str(workdir / sub)]
+    return args
+
+
+def media_args(media: dict[str, str]) -> list[str]:
+    """``-cart path`` style options for machines with media slots."""
+    args: list[str] = []
+    for slot, path in media.items():
+        if not re.fullmatch(r"[a-z0-9_]+", slot):
+            raise ValueError(f"media slot name {slot!r} must be lower-case letters, digits or _")
+        args += [f"-{slot}", os.fspath(path)]
+    return args
+
+
+# --- process ownership ----------------------------------------------------------------------------
+# PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, so every MAME is spawned from one
+# long-lived daemon thread: MAME then dies when the Python process dies, whichever thread created the env.
+
+_PR_SET_PDEATHSIG = 1
+_libc: Any = None
+if sys.platform.startswith("linux"):
+    try:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:  # pragma: no cover - no libc symbols (unusual)
+        _libc = None
+
+
+def _die_with_parent(parent_pid: int) -> None:  # runs in the child between fork and exec
+    if _libc is not None:
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+            os._exit(1)
+
+
+class _Spawner:
+    """A daemon thread that performs every Popen, so PDEATHSIG is tied to the process, not a thread."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[tuple[Callable[[], Any], queue.Queue[Any]]] = queue.Queue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def run(self, fn: Callable[[], Any]) -> Any:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
+                self._jobs = queue.Queue()  # a forked child inherits no threads: start our own
+                self._thread = threading.Thread(target=self._loop, args=(self._jobs,), name="mame_zoo-spawner",
+                                                daemon=True)
+                self._thread.start()
+                self._pid = os.getpid()
+            jobs = self._jobs
+        done: queue.Queue[Any] = queue.Queue(maxsize=1)
+        jobs.put((fn, done))
+        ok, value = done.get()
+        if ok:
+            return value
+        raise value
+
+    @staticmethod
+    def _loop(jobs: queue.Queue[tuple[Callable[[], Any], queue.Queue[Any]]]) -> None:
+        while True:
+            fn, done = jobs.get()
+            try:
+                done.put((True, fn()))
+            except BaseException as exc:  # handed back to the caller's thread
+                done.put((False, exc))
+
+
+_spawner = _Spawner()
+
+
+def spawn(argv: list[str], *, env: dict[str, str], cwd: Path, pass_fds: tuple[int, ...],
+          log_path: Path) -> subprocess.Popen[bytes]:
+    """Start MAME owned by this Python process (it is SIGKILLed if the process dies)."""
+    parent = os.getpid()
+
+    def start() -> subprocess.Popen[bytes]:
+        with open(log_path, "wb") as log:
+            return subprocess.Popen(
+                argv, env=env, cwd=cwd, pass_fds=pass_fds, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=functools.partial(_die_with_parent, parent),
+            )
+
+    return _spawner.run(start)
+
+
+def kill(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> int | None:
+    """SIGKILL ``proc`` (MAME ignores SIGTERM headless) and reap it; returns its exit code."""
+    if proc.poll() is None:
+        try:
+            os.kill(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.kill(proc.pid, signal.SIGCONT)  # a SIGSTOPped process still dies, but be explicit
+        except ProcessLookupError:
+            pass
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a process in uninterruptible sleep
+        return None

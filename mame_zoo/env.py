@@ -1,0 +1,421 @@
+"""The one PettingZoo ``ParallelEnv`` every game runs on, and the factories that derive AEC from it."""
+
+from __future__ import annotations
+
+import abc
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
+
+import gymnasium
+import numpy as np
+from gymnasium.utils import EzPickle, seeding
+from pettingzoo import AECEnv, ParallelEnv
+from pettingzoo.utils import OrderEnforcingWrapper
+from pettingzoo.utils.conversions import parallel_to_aec
+
+from mame_zoo.bridge import Agg, Bridge, MachineConfig, ReadSpec
+from mame_zoo.errors import InvalidAction, InvalidGameSpec, ResetNeeded
+from mame_zoo.spec import FrameOutcome, Hold, Input, PressUntil, StartOp, Var, Wait, bcd
+
+ObsType = Literal["rgb_image", "grayscale_image", "ram"]
+_OBS_ALIASES = {"rgb": "rgb_image", "rgb_image": "rgb_image", "grayscale": "grayscale_image",
+                "grayscale_image": "grayscale_image", "ram": "ram"}
+
+
+class Rules(abc.ABC):
+    """A game's per-frame reward and terminal logic over named RAM variables (pure Python, no MAME)."""
+
+    @abc.abstractmethod
+    def reset(self, values: Mapping[str, int]) -> None:
+        """Prime the rules with the variables' values at the start of an episode."""
+
+    @abc.abstractmethod
+    def frame(self, values: Mapping[str, int]) -> FrameOutcome:
+        """Rewards per agent, terminal flag and lives after one emulated frame."""
+
+
+class Controller(abc.ABC):
+    """Turns the agents' actions into MAME input values (may keep state, e.g. paddle positions)."""
+
+    #: every input field the controller drives
+    inputs: tuple[Input, ...]
+
+    @abc.abstractmethod
+    def reset(self) -> dict[Input, int]:
+        """Forget state; return the neutral value of every input."""
+
+    @abc.abstractmethod
+    def encode(self, actions: Mapping[str, int], frames: int) -> dict[Input, int]:
+        """Input values for one step of ``frames`` frames (agents absent from ``actions`` do nothing)."""
+
+
+class Game(abc.ABC):
+    """A game declaration: what the framework needs to know, as data plus small rule/controller objects."""
+
+    name: str
+    version: int
+    agents: tuple[str, ...]
+    vars: Mapping[str, Var]  # read on every frame, handed to the rules
+    start: Sequence[StartOp]  # from power-on to the start state
+    render_fps: int = 60
+
+    @property
+    def env_name(self) -> str:
+        """Versioned name, e.g. ``boxing_v0``."""
+        return f"{self.name}_v{self.version}"
+
+    @abc.abstractmethod
+    def machine(self, rom_path: str | Sequence[str] | None) -> MachineConfig:
+        """The MAME machine to run (raises :class:`~mame_zoo.errors.RomNotFound` if its ROM is absent)."""
+
+    @abc.abstractmethod
+    def action_space(self, agent: str, full_action_space: bool) -> gymnasium.spaces.Discrete:
+        """The action space of ``agent``."""
+
+    @abc.abstractmethod
+    def controller(self, full_action_space: bool) -> Controller:
+        """A fresh controller."""
+
+    @abc.abstractmethod
+    def rules(self) -> Rules:
+        """A fresh rules object."""
+
+    @abc.abstractmethod
+    def frame_shape(self) -> tuple[int, int]:
+        """(height, width) of observations after :meth:`crop`."""
+
+    def crop(self, frame: np.ndarray) -> np.ndarray:
+        """The observed part of MAME's screen (default: all of it)."""
+        return frame
+
+    ram_obs: tuple[Var, int] | None = None  # (start, size) of the RAM observation, if the game offers one
+
+
+class MameParallelEnv(ParallelEnv, EzPickle):
+    """A MAME game as a PettingZoo ``ParallelEnv``; every player is an agent with its own reward.
+
+    MAME is started by the first :meth:`reset`, not by the constructor, so envs pickle cheaply for vectorised
+    workers. The start state after the game's menus is saved once and reloaded by every later reset.
+
+    Args:
+        game: the game declaration.
+        obs_type: ``"rgb_image"`` (H×W×3), ``"grayscale_image"`` (H×W×1) or ``"ram"`` (bytes); ``"rgb"`` and
+            ``"grayscale"`` are accepted too.
+        frameskip: emulated frames per step (inside MAME: one round trip per step); rewards are summed.
+        repeat_action_probability: sticky actions: each agent repeats its previous action with this probability.
+        max_cycles: steps after which every agent is truncated.
+        full_action_space: use all 18 Atari actions instead of the game's minimal set.
+        render_mode: ``None``, ``"rgb_array"`` or ``"human"`` (a pygame window).
+        noop_max: a reset lets a seeded random number (0..noop_max) of extra idle frames pass, varying the start.
+        rom_path: folder(s) with the user's romsets (arcade games); default ``MAME_ZOO_ROMS``.
+        mame: the MAME binary; default found automatically (``MAME_ZOO_MAME``, PATH, Debian's location).
+        timeout: seconds before a silent MAME is declared hung and killed.
+    """
+
+    def __init__(self, game: Game, obs_type: str = "rgb_image", frameskip: int = 1,
+                 repeat_action_probability: float = 0.0, max_cycles: int = 100000, full_action_space: bool = False,
+                 render_mode: str | None = None, noop_max: int = 30,
+                 rom_path: str | Sequence[str] | None = None, mame: str | None = None, timeout: float = 10.0) -> None:
+        EzPickle.__init__(self, game, obs_type, frameskip, repeat_action_probability, max_cycles, full_action_space,
+                          render_mode, noop_max, rom_path, mame, timeout)
+        if obs_type not in _OBS_ALIASES:
+            raise ValueError(f"obs_type must be one of {sorted(_OBS_ALIASES)}, got {obs_type!r}")
+        if not isinstance(frameskip, (int, np.integer)) or not 1 <= frameskip <= 1000:
+            raise ValueError(f"frameskip must be an int from 1 to 1000, got {frameskip!r}")
+        if not 0.0 <= float(repeat_action_probability) <= 1.0:
+            raise ValueError(f"repeat_action_probability must be in [0, 1], got {repeat_action_probability}")
+        if not isinstance(max_cycles, (int, np.integer)) or max_cycles < 1:
+            raise ValueError(f"max_cycles must be a positive int, got {max_cycles!r}")
+        if render_mode not in (None, "rgb_array", "human"):
+            raise ValueError(f"render_mode must be None, 'rgb_array' or 'human', got {render_mode!r}")
+        if not isinstance(noop_max, (int, np.integer)) or noop_max < 0:
+            raise ValueError(f"noop_max must be an int >= 0, got {noop_max!r}")
+        if obs_type == "ram" and game.ram_obs is None:
+            raise ValueError(f"{game.env_name} has no RAM observation")
+        self.game = game
+        self.obs_type: ObsType = _OBS_ALIASES[obs_type]  # type: ignore[assignment]
+        self.frameskip = int(frameskip)
+        self.repeat_action_probability = float(repeat_action_probability)
+        self.max_cycles = int(max_cycles)
+        self.full_action_space = full_action_space
+        self.render_mode = render_mode
+        self.noop_max = int(noop_max)
+        self.rom_path = rom_path
+        self.mame = mame
+        self.timeout = timeout
+        self.metadata = {"render_modes": ["human", "rgb_array"], "name": game.env_name, "is_parallelizable": True,
+                         "render_fps": game.render_fps}
+
+        self.possible_agents = list(game.agents)
+        self.agents: list[str] = []
+        self.action_spaces = {a: game.action_space(a, full_action_space) for a in self.possible_agents}
+        if self.obs_type == "ram":
+            assert game.ram_obs is not None
+            space = gymnasium.spaces.Box(0, 255, (game.ram_obs[1],), np.uint8)
+        else:
+            h, w = game.frame_shape()
+            space = gymnasium.spaces.Box(0, 255, (h, w, 3 if self.obs_type == "rgb_image" else 1), np.uint8)
+        self.observation_spaces = dict.fromkeys(self.possible_agents, space)
+
+        self._bridge: Bridge | None = None
+        self._controller = game.controller(full_action_space)
+        self._rules: Rules | None = None
+        self._fields: dict[Input, int] = {}
+        self._var_names = list(game.vars)
+        self._start_state: str | None = None
+        self._last_actions: dict[str, int] = {}
+        self._frame: np.ndarray | None = None
+        self._ram: np.ndarray | None = None
+        self._cycles = 0
+        self._window: Any = None
+        self.np_random, _ = seeding.np_random(None)
+
+    # --- spaces -------------------------------------------------------------------------------------
+    def observation_space(self, agent: str) -> gymnasium.spaces.Space:
+        """The observation space of ``agent`` (the same object on every call)."""
+        return self.observation_spaces[agent]
+
+    def action_space(self, agent: str) -> gymnasium.spaces.Space:
+        """The action space of ``agent`` (the same object on every call)."""
+        return self.action_spaces[agent]
+
+    # --- MAME lifecycle -----------------------------------------------------------------------------
+    @property
+    def bridge(self) -> Bridge | None:
+        """The running MAME bridge (``None`` before the first reset or after close)."""
+        return self._bridge
+
+    def _boot(self) -> None:
+        game = self.game
+        bridge = Bridge(game.machine(self.rom_path), mame=self.mame, timeout=self.timeout,
+                        render=False)
+        try:
+            fields = set(self._controller.inputs)
+            for op in game.start:
+                if isinstance(op, (Hold, PressUntil)):
+                    fields.update(op.inputs)
+            self._fields = {f: bridge.field(*f) for f in sorted(fields)}
+            spaces: dict[tuple[str, str], int] = {}
+
+            def space_id(var: Var) -> int:
+                key = (var.device, var.space)
+                if key not in spaces:
+                    spaces[key] = bridge.space(*key).id
+                return spaces[key]
+
+            specs = [ReadSpec(space_id(v), v.address, v.dtype, 1, Agg.ALL) for v in game.vars.values()]
+            if self.obs_type == "ram":
+                var, size = game.ram_obs  # type: ignore[misc]
+                specs.append(ReadSpec(space_id(var), var.address, "u8", size, Agg.LAST))
+            bridge.set_reads(specs)
+            self._bridge = bridge
+            self._run_start(bridge, spaces, space_id)
+            self._start_state = os.path.join(bridge.workdir, "start.sta")
+            bridge.save_state(self._start_state)
+        except BaseException:
+            bridge.close()
+            self._bridge = None
+            raise
+
+    def _run_start(self, bridge: Bridge, spaces: dict[tuple[str, str], int], space_id: Callable[[Var], int]) -> None:
+        neutral = {self._fields[f]: v for f, v in self._controller.reset().items()}
+        for f in self._fields:
+            neutral.setdefault(self._fields[f], 0)
+        for op in self.game.start:
+            if isinstance(op, Wait):
+                bridge.step(op.frames, neutral, frame=False)
+            elif isinstance(op, Hold):
+                bridge.step(op.frames, {**neutral, **{self._fields[f]: v for f, v in op.inputs.items()}}, frame=False)
+            elif isinstance(op, PressUntil):
+                spec = ReadSpec(space_id(op.var), op.var.address, op.var.dtype)
+                pressed = {**neutral, **{self._fields[f]: v for f, v in op.inputs.items()}}
+                for _ in range(op.max_presses):
+                    value = int(bridge.read([spec])[0][0])
+                    if (bcd(value) if op.decode_bcd else value) == op.value:
+                        break
+                    bridge.step(op.press, pressed, frame=False)
+                    bridge.step(op.release, neutral, frame=False)
+                else:
+                    raise InvalidGameSpec(
+                        f"{self.game.env_name}: RAM {op.var.address:#x} never reached {op.value} after "
+                        f"{op.max_presses} presses; the start sequence does not fit this ROM")
+
+    # --- PettingZoo API -----------------------------------------------------------------------------
+    def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
+        """Start a new episode; ``seed`` makes the start (and so the whole trajectory) reproducible."""
+        if seed is not None:
+            self.np_random, _ = seeding.np_random(seed)
+        if self._bridge is None or self._bridge.closed:
+            self._boot()  # leaves the machine at the start state (its save is written before the next frame)
+        else:
+            assert self._start_state is not None
+            self._bridge.load_state(self._start_state)
+        bridge = self._bridge
+        assert bridge is not None
+        neutral = {self._fields[f]: v for f, v in self._controller.reset().items()}
+        noops = int(self.np_random.integers(0, self.noop_max + 1)) if self.noop_max else 0
+        result = bridge.step(1 + noops, neutral, frame=self._needs_frame)
+        self._rules = self.game.rules()
+        self._rules.reset(self._values_at(result.values, -1))
+        self._store(result)
+        self.agents = list(self.possible_agents)
+        self._last_actions = dict.fromkeys(self.agents, 0)
+        self._cycles = 0
+        obs = self._observation()
+        if self.render_mode == "human":
+            self.render()
+        return dict.fromkeys(self.agents, obs), {a: {} for a in self.agents}
+
+    @property
+    def _needs_frame(self) -> bool:
+        return self.obs_type != "ram" or self.render_mode is not None
+
+    def _values_at(self, values: list[np.ndarray], index: int) -> dict[str, int]:
+        return {name: int(values[i][index, 0]) for i, name in enumerate(self._var_names)}
+
+    def _store(self, result: Any) -> None:
+        if result.frame is not None:
+            self._frame = self.game.crop(result.frame)
+        if self.obs_type == "ram":
+            self._ram = result.values[-1]
+
+    def _observation(self) -> np.ndarray:
+        if self.obs_type == "ram":
+            assert self._ram is not None
+            return self._ram
+        assert self._frame is not None
+        frame = np.ascontiguousarray(self._frame)
+        if self.obs_type == "grayscale_image":
+            gray = frame @ np.array([0.299, 0.587, 0.114])
+            return np.clip(gray + 0.5, 0, 255).astype(np.uint8)[..., None]
+        return frame
+
+    def _check_actions(self, actions: Mapping[str, Any]) -> dict[str, int]:
+        if not isinstance(actions, Mapping):
+            raise InvalidAction(f"actions must be a dict {{agent: action}}, got {type(actions).__name__}")
+        checked = {}
+        for agent, action in actions.items():
+            if agent not in self.action_spaces:
+                raise InvalidAction(f"unknown agent {agent!r}; agents are {self.possible_agents}")
+            if agent not in self.agents:
+                if action is None:
+                    continue
+                raise InvalidAction(f"agent {agent!r} is done and cannot act until reset()")
+            if action is None:
+                continue
+            space = self.action_spaces[agent]
+            if isinstance(action, np.ndarray) and action.shape == ():
+                action = action.item()
+            if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
+                raise InvalidAction(f"action of {agent!r} must be an int in [0, {space.n}), got {action!r}")
+            if not 0 <= int(action) < space.n:
+                raise InvalidAction(f"action {int(action)} of {agent!r} is out of range [0, {space.n})")
+            checked[agent] = int(action)
+        return checked
+
+    def step(self, actions: Mapping[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
+        """Advance one step with every live agent's action; returns obs, rewards, terminations, truncations, infos."""
+        if self._bridge is None or self._rules is None:
+            raise ResetNeeded("call reset() before step()")
+        if not self.agents:
+            raise ResetNeeded("the episode is over (no agents left); call reset()")
+        chosen = self._check_actions(actions)
+        p = self.repeat_action_probability
+        for agent in self.agents:
+            action = chosen.get(agent, 0)
+            if p and self.np_random.random() < p:
+                action = self._last_actions.get(agent, 0)
+            chosen[agent] = self._last_actions[agent] = action
+        inputs = {self._fields[f]: v for f, v in self._controller.encode(chosen, self.frameskip).items()}
+        result = self._bridge.step(self.frameskip, inputs, frame=self._needs_frame)
+        self._store(result)
+
+        n = len(self.possible_agents)
+        rewards = np.zeros(n)
+        terminal = False
+        lives: list[int] = [0] * n
+        for f in range(self.frameskip):
+            outcome = self._rules.frame(self._values_at(result.values, f))
+            rewards += outcome.rewards[:n]
+            lives = outcome.lives[:n] or lives
+            if outcome.terminal:
+                terminal = True
+                break
+        self._cycles += 1
+        truncated = self._cycles >= self.max_cycles
+        obs = self._observation()
+        live = self.agents
+        index = {a: i for i, a in enumerate(self.possible_agents)}
+        out_obs = dict.fromkeys(live, obs)
+        out_rew = {a: float(rewards[index[a]]) for a in live}
+        out_term = {a: terminal or lives[index[a]] < 0 for a in live}
+        out_trunc = dict.fromkeys(live, truncated)
+        out_info: dict[str, dict] = {a: {} for a in live}
+        self.agents = [a for a in live if not (out_term[a] or out_trunc[a])]
+        if self.render_mode == "human":
+            self.render()
+        return out_obs, out_rew, out_term, out_trunc, out_info
+
+    def render(self) -> np.ndarray | None:
+        """``rgb_array``: the current screen (RGB); ``human``: show it in a window."""
+        if self.render_mode is None:
+            gymnasium.logger.warn("render() called without a render_mode; pass render_mode= to the env")
+            return None
+        if self._frame is None:
+            return None
+        frame = np.ascontiguousarray(self._frame)
+        if self.render_mode == "rgb_array":
+            return frame
+        self._show(frame)
+        return None
+
+    def _show(self, frame: np.ndarray) -> None:
+        try:
+            import pygame
+        except ImportError as exc:
+            raise ImportError("render_mode='human' needs pygame: pip install 'mame-zoo[play]'") from exc
+        zoom = 3
+        h, w = frame.shape[:2]
+        if self._window is None:
+            pygame.init()
+            pygame.display.set_caption(self.game.env_name)
+            self._window = pygame.display.set_mode((w * zoom, h * zoom))
+        surface = pygame.surfarray.make_surface(frame.swapaxes(0, 1))
+        self._window.blit(pygame.transform.scale(surface, (w * zoom, h * zoom)), (0, 0))
+        pygame.event.pump()
+        pygame.display.flip()
+
+    def close(self) -> None:
+        """Stop MAME and close the window. Safe to call more than once."""
+        if self._bridge is not None:
+            self._bridge.close()
+            self._bridge = None
+        self._start_state = None
+        self._rules = None
+        self.agents = []
+        if self._window is not None:
+            import pygame
+
+            pygame.display.quit()
+            self._window = None
+
+
+def make_factories(game: Game) -> tuple[Callable, Callable, Callable]:
+    """``(parallel_env, raw_env, env)`` for a game: the native parallel env, its AEC form, and AEC + order checks.
+
+    AEC is derived from the parallel env once; ``parallel_env()`` is never a Parallel→AEC→Parallel round trip.
+    """
+
+    def parallel_env(**kwargs: Any) -> MameParallelEnv:
+        return MameParallelEnv(game, **kwargs)
+
+    def raw_env(**kwargs: Any) -> AECEnv:
+        return parallel_to_aec(parallel_env(**kwargs))
+
+    def env(**kwargs: Any) -> AECEnv:
+        return OrderEnforcingWrapper(raw_env(**kwargs))
+
+    for fn, what in ((parallel_env, "ParallelEnv"), (raw_env, "AEC env"), (env, "AEC env with order checks")):
+        fn.__doc__ = f"{game.env_name} as a PettingZoo {what}; keyword arguments go to MameParallelEnv."
+    return parallel_env, raw_env, env

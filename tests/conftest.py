@@ -1,0 +1,99 @@
+"""Shared fixtures for the bridge tests. Every test runs against the real MAME binary; none uses a fake."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+if str(TESTS_DIR) not in sys.path:  # lets the test modules `import placeholders`
+    sys.path.insert(0, str(TESTS_DIR))
+
+from mame_zoo.bridge import Bridge, MachineConfig, find_mame  # noqa: E402
+from mame_zoo.errors import MameNotFound  # noqa: E402
+
+REAP_GRACE = 2.0  # seconds a finished MAME may take to disappear from the process table
+
+
+def _mame_pids() -> set[int]:
+    out = subprocess.run(["pgrep", "-x", "mame"], capture_output=True, text=True, check=False).stdout
+    return {int(p) for p in out.split()}
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _ours(pids: set[int]) -> set[int]:
+    """The pids that are children of this pytest process.
+
+    Other people's MAME processes on the same machine (a concurrent test run, a demo) are not our leak, so a
+    new ``mame`` counts only if we are its parent. The bridge spawns MAME directly (no double fork), so a
+    MAME we leaked stays our child (a zombie that was never reaped still shows up here too).
+    """
+    me = os.getpid()
+    return {pid for pid in pids if _parent_of(pid) == me}
+
+
+@pytest.fixture(autouse=True)
+def no_mame_left() -> Iterator[None]:
+    """Fail the test if it leaves a MAME process behind (after a short grace period for reaping)."""
+    before = _mame_pids()
+    yield
+    deadline = time.monotonic() + REAP_GRACE
+    left = _ours(_mame_pids() - before)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = _ours(_mame_pids() - before)
+    if left:
+        for pid in left:  # do not let one leak fail every later test
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+        pytest.fail(f"MAME process(es) {sorted(left)} still running {REAP_GRACE:g} s after the test")
+
+
+@pytest.fixture(scope="session")
+def mame_binary() -> str:
+    """The MAME binary; the only reason any test here is skipped is that MAME is not installed."""
+    try:
+        return find_mame()
+    except MameNotFound as exc:
+        pytest.skip(f"MAME is not installed: {exc}")
+
+
+@pytest.fixture(scope="session")
+def boxing_rom() -> str:
+    from ale_py.roms import get_rom_path
+
+    path = get_rom_path("boxing")
+    assert path is not None and os.path.isfile(path), "ale-py does not ship boxing.bin"
+    return os.fspath(path)
+
+
+@pytest.fixture
+def boxing_config(boxing_rom: str) -> MachineConfig:
+    return MachineConfig("a2600", {"cart": boxing_rom})
+
+
+@pytest.fixture
+def boxing(mame_binary: str, boxing_config: MachineConfig) -> Iterator[Bridge]:
+    """A fresh Boxing machine (power-on, frame 0), closed after the test."""
+    bridge = Bridge(boxing_config, mame=mame_binary)
+    try:
+        yield bridge
+    finally:
+        bridge.close()
