@@ -57,7 +57,10 @@ class Game(abc.ABC):
     version: int
     agents: tuple[str, ...]
     vars: Mapping[str, Var]  # read on every frame, handed to the rules
-    start: Sequence[StartOp]  # from power-on to the start state
+    start: Sequence[StartOp]  # from power-on to the saved start state
+    #: run after every load of the start state, before the first observation. Needs >= 3 frames: MAME's
+    #: screen content is not part of a save state, so the first frames after a load show stale pixels.
+    restart: Sequence[StartOp] = (Wait(3),)
     render_fps: int = 60
 
     @property
@@ -162,6 +165,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         self._controller = game.controller(full_action_space)
         self._rules: Rules | None = None
         self._fields: dict[Input, int] = {}
+        self._spaces: dict[tuple[str, str], int] = {}
         self._var_names = list(game.vars)
         self._start_state: str | None = None
         self._last_actions: dict[str, int] = {}
@@ -190,45 +194,47 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         game = self.game
         bridge = Bridge(game.machine(self.rom_path), mame=self.mame, timeout=self.timeout,
                         render=False)
+        self._bridge, self._spaces = bridge, {}
         try:
             fields = set(self._controller.inputs)
-            for op in game.start:
+            for op in (*game.start, *game.restart):
                 if isinstance(op, (Hold, PressUntil)):
                     fields.update(op.inputs)
             self._fields = {f: bridge.field(*f) for f in sorted(fields)}
-            spaces: dict[tuple[str, str], int] = {}
-
-            def space_id(var: Var) -> int:
-                key = (var.device, var.space)
-                if key not in spaces:
-                    spaces[key] = bridge.space(*key).id
-                return spaces[key]
-
-            specs = [ReadSpec(space_id(v), v.address, v.dtype, 1, Agg.ALL) for v in game.vars.values()]
+            specs = [ReadSpec(self._space_id(v), v.address, v.dtype, 1, Agg.ALL) for v in game.vars.values()]
             if self.obs_type == "ram":
                 var, size = game.ram_obs  # type: ignore[misc]
-                specs.append(ReadSpec(space_id(var), var.address, "u8", size, Agg.LAST))
+                specs.append(ReadSpec(self._space_id(var), var.address, "u8", size, Agg.LAST))
             bridge.set_reads(specs)
-            self._bridge = bridge
-            self._run_start(bridge, spaces, space_id)
+            self._run_ops(game.start)
             self._start_state = os.path.join(bridge.workdir, "start.sta")
             bridge.save_state(self._start_state)
+            bridge.step(1, frame=False)  # the state is written before this frame; reset() loads it back
         except BaseException:
             bridge.close()
             self._bridge = None
             raise
 
-    def _run_start(self, bridge: Bridge, spaces: dict[tuple[str, str], int], space_id: Callable[[Var], int]) -> None:
+    def _space_id(self, var: Var) -> int:
+        assert self._bridge is not None
+        key = (var.device, var.space)
+        if key not in self._spaces:
+            self._spaces[key] = self._bridge.space(*key).id
+        return self._spaces[key]
+
+    def _run_ops(self, ops: Sequence[StartOp]) -> None:
+        bridge = self._bridge
+        assert bridge is not None
         neutral = {self._fields[f]: v for f, v in self._controller.reset().items()}
         for f in self._fields:
             neutral.setdefault(self._fields[f], 0)
-        for op in self.game.start:
+        for op in ops:
             if isinstance(op, Wait):
                 bridge.step(op.frames, neutral, frame=False)
             elif isinstance(op, Hold):
                 bridge.step(op.frames, {**neutral, **{self._fields[f]: v for f, v in op.inputs.items()}}, frame=False)
             elif isinstance(op, PressUntil):
-                spec = ReadSpec(space_id(op.var), op.var.address, op.var.dtype)
+                spec = ReadSpec(self._space_id(op.var), op.var.address, op.var.dtype)
                 pressed = {**neutral, **{self._fields[f]: v for f, v in op.inputs.items()}}
                 for _ in range(op.max_presses):
                     value = int(bridge.read([spec])[0][0])
@@ -247,12 +253,11 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         if seed is not None:
             self.np_random, _ = seeding.np_random(seed)
         if self._bridge is None or self._bridge.closed:
-            self._boot()  # leaves the machine at the start state (its save is written before the next frame)
-        else:
-            assert self._start_state is not None
-            self._bridge.load_state(self._start_state)
+            self._boot()
         bridge = self._bridge
-        assert bridge is not None
+        assert bridge is not None and self._start_state is not None
+        bridge.load_state(self._start_state)
+        self._run_ops(self.game.restart)
         neutral = {self._fields[f]: v for f, v in self._controller.reset().items()}
         noops = int(self.np_random.integers(0, self.noop_max + 1)) if self.noop_max else 0
         result = bridge.step(1 + noops, neutral, frame=self._needs_frame)

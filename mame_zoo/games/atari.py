@@ -292,15 +292,18 @@ class AtariGame(Game):
     def agents(self) -> tuple[str, ...]:  # type: ignore[override]
         return AGENT_NAMES[: 1 if self.single_agent else self.players]
 
+    # ALE's reset (stella_environment.cpp): 60 idle frames, Reset 4 frames, Select until the mode's RAM value,
+    # [saved here] Reset 4 frames, 2 idle frames (the reset step itself is the last of them).
     @property
     def start(self) -> tuple[StartOp, ...]:  # type: ignore[override]
-        """ALE's reset (stella_environment.cpp): 60 idle frames, Reset 4 frames, Select until the mode's RAM
-        value, Reset 4 frames, 2 idle frames (the reset step itself is the last of them)."""
         mode = self.one_player_mode if self.single_agent else self.mode_value
         return (Wait(60), Hold({RESET: 1}, 4),
                 PressUntil({SELECT: 1}, Var(self.mode_var), mode, press=self.select_frames, release=1,
-                           decode_bcd=self.mode_bcd),
-                Hold({RESET: 1}, 4), Wait(1))
+                           decode_bcd=self.mode_bcd))
+
+    @property
+    def restart(self) -> tuple[StartOp, ...]:  # type: ignore[override]
+        return (Hold({RESET: 1}, 4), Wait(1))
 
     @property
     def ram_obs(self) -> tuple[Var, int]:  # type: ignore[override]
