@@ -376,7 +376,7 @@ class Bridge:
     def _raise_for_exit(self, code: int | None, log: str, what: str) -> None:
         system = self.machine.system
         if code == 5 or "Unknown system" in log:
-            names = re.findall(r"^\s*(\w+)\s+\"", log, re.MULTILINE)
+            names = re.findall(r"^(\w+)\s{2,}\S", log.split("best match first", 1)[-1], re.MULTILINE)
             hint = f" Close matches: {', '.join(names[:8])}." if names else ""
             raise UnknownGame(f"MAME has no system named {system!r}.{hint} List systems with `mame -listfull`.")
         missing = re.findall(r"^(\S+) NOT FOUND", log, re.MULTILINE)
