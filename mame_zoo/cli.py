@@ -106,8 +106,8 @@ def _demo(args: argparse.Namespace) -> int:
         returns = dict.fromkeys(env.possible_agents, 0.0)
         steps = 0
         started = time.perf_counter()
-        with tqdm(total=args.max_steps, desc=f"{args.game} (random agents)", unit="step") as bar:
-            while env.agents and steps < args.max_steps:
+        with tqdm(total=args.max_steps, desc=f"{args.game} (random agents)", unit="step", mininterval=0.5) as bar:
+            while env.agents and (args.max_steps is None or steps < args.max_steps):
                 actions = {a: env.action_space(a).sample() for a in env.agents}
                 _, rewards, _, _, _ = env.step(actions)
                 for agent, reward in rewards.items():
@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="random agents play a whole match headless and write a GIF")
     p.add_argument("--game", default="boxing_v0")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--max-steps", type=int, default=100_000)
+    p.add_argument("--max-steps", type=int, default=None, help="stop after this many steps (default: match end)")
     p.add_argument("--gif", default="boxing_demo.gif", help="output GIF ('' for none)")
     p.add_argument("--gif-every", type=int, default=8, help="keep every Nth frame in the GIF")
     p.set_defaults(func=_demo)

@@ -277,6 +277,7 @@ class AtariGame(Game):
     vars: Mapping[str, Var]
     rules_factory: Any
     description: str = ""
+    rules_doc: str = ""
     controller_kind: str = "joystick"
     ports: tuple[int, ...] = (1, 2)
     paddles: tuple[int, ...] = ()
@@ -355,6 +356,10 @@ BOXING = AtariGame(
     vars={"score_first": Var(0x92), "score_second": Var(0x93), "clock_min": Var(0x90), "clock_sec": Var(0x91)},
     rules_factory=functools.partial(ScoreDiffRules, "score_first", "score_second", special={0xC0: 100},
                                     end_scores=(100,), terminal_when=boxing_clock_out),
+    rules_doc=(
+              'first_0 gets the change of (own score - opponent score) each frame (BCD bytes 0x92/0x93; the KO byte'
+              ' 0xC0 counts as 100), second_0 the negative. Ends on a knock-out (100) or when the clock 0x90/0x91 '
+              'reaches 0:00 (7139 frames).'),
     description="Two boxers in a ring seen from above. A jab scores 1 point, a power punch 2; 100 points is a "
                 "knock-out. The match lasts two minutes.",
     sources=(_SRC.format("Boxing", "boxing"),),
@@ -365,6 +370,10 @@ PONG = AtariGame(
     minimal_actions=PADDLE_ACTIONS, controller_kind="paddle", paddles=(1, 0),
     vars={"score_first": Var(0x8E), "score_second": Var(0x8D), "ball": Var(0x8C), "server": Var(0x92)},
     rules_factory=PongRules,
+    rules_doc=(
+              'Scores are raw bytes (first_0: 0x8E, second_0: 0x8D); first_0 gets the change of (own - opponent), '
+              'second_0 the negative. When the ball waits (0x8C & 0xF0 == 0) for 120 frames the server (0x92) gets '
+              '-1. Ends at 21 points.'),
     description="Video Olympics, classic Pong (mode 4): paddles, first to 21 points. A server who does not "
                 "serve within 2 seconds loses a point (reward -1).",
     sources=(_SRC.format("Pong", "pong"),),
@@ -376,6 +385,10 @@ TENNIS = AtariGame(
     vars={"points_first": Var(0xC5), "points_second": Var(0xC6), "games_first": Var(0xC7),
           "games_second": Var(0xC8), "serve": Var(0xCC)},
     rules_factory=TennisRules,
+    rules_doc=(
+              'A game won (0xC7/0xC8) or otherwise a point won (0xC5/0xC6) gives +1 to the winner, -1 to the loser.'
+              ' A serve stalled for 180 frames (0xCC non-zero) gives -1 to the player whose turn it is. Ends when a'
+              ' player has 6 games with a 2-game lead, or 7 games.'),
     description="Tennis: a set of games; a point or game won is +1 to the winner and -1 to the loser. A server "
                 "stalling for 3 seconds gets -1.",
     sources=(_SRC.format("Tennis", "tennis"),),
@@ -386,6 +399,9 @@ SURROUND = AtariGame(
     minimal_actions=JOY_NO_FIRE, ports=(2, 1), one_player_mode=1,
     vars={"score_first": Var(0xF7), "score_second": Var(0xF6)},
     rules_factory=functools.partial(ScoreDiffRules, "score_first", "score_second", end_scores=(10,)),
+    rules_doc=(
+              'first_0 gets the change of (own BCD score 0xF7 - opponent 0xF6), second_0 the negative. Ends at 10 '
+              'points.'),
     description="Surround (Tron-like light cycles): a player who crashes gives the other a point; first to 10. "
                 "The cartridge swaps the joystick ports: first_0 uses the right joystick, as in ALE.",
     sources=(_SRC.format("Surround", "surround"),),
@@ -397,6 +413,9 @@ ICE_HOCKEY = AtariGame(
     vars={"score_first": Var(0x8A), "score_second": Var(0x8B), "minutes": Var(0x87), "seconds": Var(0x86)},
     rules_factory=functools.partial(ScoreDiffRules, "score_first", "score_second", clamp=True,
                                     terminal_when=ice_hockey_clock_out),
+    rules_doc=(
+              'first_0 gets the change of (own BCD score 0x8A - opponent 0x8B), second_0 the negative. Ends when '
+              'the clock (0x87 minutes, 0x86 seconds) reaches 0:00.'),
     description="Ice Hockey, two players of two skaters each; a goal is +1/-1. The game ends when the clock "
                 "reaches 0:00.",
     sources=(_SRC.format("IceHockey", "ice_hockey"),),
@@ -408,6 +427,9 @@ COMBAT_TANK = AtariGame(
     vars={"score_first": Var(0xA1), "score_second": Var(0xA2), "timer": Var(0x88)},
     rules_factory=functools.partial(ScoreDiffRules, "score_first", "score_second", clamp=True, end_scores=(99,),
                                     terminal_when=combat_timer_out),
+    rules_doc=(
+              'first_0 gets the change of (own BCD score 0xA1 - opponent 0xA2), second_0 the negative. Ends at 99 '
+              'points or when the timer byte 0x88 reaches 0.'),
     description="Combat, tank game (mode 9: billiard shots in the maze). A hit is +1/-1. The ROM is a PAL dump "
                 "and runs on MAME's a2600p (PAL) machine, as ALE runs it.",
     sources=(_SRC.format("Combat", "combat_tank"),),
@@ -418,6 +440,10 @@ WARLORDS = AtariGame(
     minimal_actions=PADDLE_ACTIONS, controller_kind="paddle", paddles=(0, 1, 2, 3),
     vars={"eliminated": Var(0xEE)},
     rules_factory=WarlordsRules,
+    rules_doc=(
+              'Elimination bits in 0xEE (0x80, 0x40, 0x20, 0x10 for first_0..fourth_0): -1 to a warlord when it '
+              'falls, and it leaves the game (terminated). When at most one stands, the episode ends and a survivor'
+              ' gets +1.'),
     description="Warlords: four warlords defend their castles with paddle-steered shields. A fallen warlord gets "
                 "-1 and leaves the game; when one is left standing the episode ends and the survivor gets +1.",
     sources=(_SRC.format("Warlords", "warlords"),),
