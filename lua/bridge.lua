@@ -2,6 +2,10 @@
 -- Loaded with -autoboot_script. Knows no game. Never compiles or runs received text: strings are only
 -- used as table keys (port/field/device/space names) or file paths (save states).
 
+-- MAME re-runs the autoboot script after a machine reset (soft_reset); the first instance keeps serving.
+if MAME_ZOO_BRIDGE_LOADED then return end
+MAME_ZOO_BRIDGE_LOADED = true
+
 local PROTOCOL_VERSION = 1
 
 local OP_STEP, OP_SET_READS, OP_READ, OP_WRITE, OP_FIELD, OP_SPACE = 1, 2, 3, 4, 5, 6
@@ -45,6 +49,14 @@ local function str(s) return spack("<s2", s) end
 
 local function send(seq, status, body)
   fout:write(spack("<I4I4B", #body, seq, status), body)
+  fout:flush()
+end
+
+-- A reply in several parts, written without joining them (a frame is ~150 KB: no extra copy).
+local function send_parts(seq, parts)
+  local n = 0
+  for i = 1, #parts do n = n + #parts[i] end
+  fout:write(spack("<I4I4B", n, seq, ST_OK), table.unpack(parts))
   fout:flush()
 end
 
@@ -229,13 +241,18 @@ local function serve()
       if frames < 1 then
         send(seq, ST_ERROR, spack("B", E_REQUEST) .. str("STEP needs at least 1 frame"))
       else
-        for _ = 1, n do
+        local changes, bad = {}, nil
+        for i = 1, n do
           local id, value
           id, value, pos = sunpack("<I2i4", body, pos)
-          local f = fields[id]
-          if not f then error("unknown field id " .. id) end
-          f:set_value(value)
+          if not fields[id] then bad = id; break end
+          changes[i] = { fields[id], value }
         end
+        if bad then
+          send(seq, ST_ERROR, spack("B", E_INPUT) .. str("unknown field id " .. bad))
+          goto continue
+        end
+        for _, c in ipairs(changes) do c[1]:set_value(c[2]) end
         remaining, step_frames, step_flags, step_seq = frames, frames, flags, seq
         pool_px = nil
         if needs_every_frame then begin_reads() end
@@ -254,6 +271,7 @@ local function serve()
         error(result, 0)
       end
     end
+    ::continue::
   end
 end
 
@@ -294,7 +312,7 @@ local function on_frame()
       end
     end
     pool_px = nil
-    send(step_seq, ST_OK, table.concat(parts))
+    send_parts(step_seq, parts)
   end
   if not serve() then
     dead = true

@@ -86,11 +86,10 @@ class Game(abc.ABC):
 
     @abc.abstractmethod
     def frame_shape(self) -> tuple[int, int]:
-        """(height, width) of observations after :meth:`crop`."""
+        """(height, width) of observations (after :attr:`crop`)."""
 
-    def crop(self, frame: np.ndarray) -> np.ndarray:
-        """The observed part of MAME's screen (default: all of it)."""
-        return frame
+    #: the observed part of MAME's screen as (top, bottom, left, right); None: all of it
+    crop: tuple[int, int, int, int] | None = None
 
     ram_obs: tuple[Var, int] | None = None  # (start, size) of the RAM observation, if the game offers one
 
@@ -260,7 +259,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         self._run_ops(self.game.restart)
         neutral = {self._fields[f]: v for f, v in self._controller.reset().items()}
         noops = int(self.np_random.integers(0, self.noop_max + 1)) if self.noop_max else 0
-        result = bridge.step(1 + noops, neutral, frame=self._needs_frame)
+        result = bridge.step(1 + noops, neutral, frame=self._needs_frame, crop=self.game.crop)
         self._rules = self.game.rules()
         self._rules.reset(self._values_at(result.values, -1))
         self._store(result)
@@ -281,7 +280,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):
 
     def _store(self, result: Any) -> None:
         if result.frame is not None:
-            self._frame = self.game.crop(result.frame)
+            self._frame = result.frame
         if self.obs_type == "ram":
             self._ram = result.values[-1]
 
@@ -333,7 +332,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):
                 action = self._last_actions.get(agent, 0)
             chosen[agent] = self._last_actions[agent] = action
         inputs = {self._fields[f]: v for f, v in self._controller.encode(chosen, self.frameskip).items()}
-        result = self._bridge.step(self.frameskip, inputs, frame=self._needs_frame)
+        result = self._bridge.step(self.frameskip, inputs, frame=self._needs_frame, crop=self.game.crop)
         self._store(result)
 
         n = len(self.possible_agents)

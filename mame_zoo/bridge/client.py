@@ -198,6 +198,7 @@ class Bridge:
         self._lock = threading.Lock()
         self._fields: dict[tuple[str, str], int] = {}
         self._sent: dict[int, int] = {}
+        self._field_ids: set[int] = set()
         self._spaces: dict[tuple[str, str], SpaceInfo] = {}
         self._reads: list[ReadSpec] = []
         self._pending_save: str | None = None
@@ -302,32 +303,45 @@ class Bridge:
         warnings.warn(message, RuntimeWarning, stacklevel=3)
 
     # --- transport ----------------------------------------------------------------------------------
-    def _ensure_buffer(self, size: int) -> None:
+    def _ensure_buffer(self, size: int, keep: int) -> None:
         if size > len(self._buf):
-            self._buf = bytearray(max(size, 2 * len(self._buf)))
-            self._view = memoryview(self._buf)
+            grown = bytearray(max(size, 2 * len(self._buf)))
+            grown[:keep] = self._buf[:keep]
+            self._buf, self._view = grown, memoryview(grown)
 
-    def _read_into(self, start: int, end: int, deadline: float, what: str) -> None:
-        view, fd, pos = self._view, self._obs, start
-        while pos < end:
+    def _read_at_least(self, pos: int, need: int, deadline: float, timeout: float, what: str) -> int:
+        """Read into the buffer from ``pos`` until ``need`` bytes are there; returns the bytes held.
+
+        Reads as much as the pipe has (up to the buffer's end) in each call: only one reply is ever in
+        flight, so a larger read cannot take bytes of the next message, and a whole reply usually arrives in
+        one system call.
+        """
+        view, fd = self._view, self._obs
+        while pos < need:
             try:
-                n = os.readv(fd, [view[pos:end]])
+                n = os.readv(fd, [view[pos:]])
             except BlockingIOError:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                    self._fail_timeout(what)
+                    self._fail_timeout(what, timeout)
                 continue
             if n == 0:
                 self._fail_dead(what)
             pos += n
+        return pos
 
     def _receive(self, seq: int, timeout: float, what: str) -> tuple[int, memoryview]:
         deadline = time.monotonic() + timeout
-        self._read_into(0, HEADER.size, deadline, what)
+        held = self._read_at_least(0, HEADER.size, deadline, timeout, what)
         length, got_seq, status = HEADER.unpack_from(self._buf, 0)
-        self._ensure_buffer(HEADER.size + length)
-        self._read_into(HEADER.size, HEADER.size + length, deadline, what)
-        body = self._view[HEADER.size:HEADER.size + length]
+        total = HEADER.size + length
+        if held < total:
+            self._ensure_buffer(total, held)
+            held = self._read_at_least(held, total, deadline, timeout, what)
+        if held != total:
+            self._shutdown()
+            raise ProtocolError(f"{held - total} unexpected bytes after a reply while {what}")
+        body = self._view[HEADER.size:total]
         if status == Status.FATAL:
             text = bytes(body).decode("utf-8", "replace")
             self._shutdown()
@@ -355,11 +369,12 @@ class Bridge:
                    ErrorKind.STATE: StateError}.get(kind, ProtocolError)(message)
         return reply
 
-    def _fail_timeout(self, what: str) -> None:
+    def _fail_timeout(self, what: str, timeout: float) -> None:
         self._shutdown()
+        option = "boot_timeout" if what == "starting the machine" else "timeout"
         raise EmulatorTimeout(
-            f"MAME ({self.machine.system}) did not answer within {self.timeout:g} s while {what}; it was killed. "
-            "If the machine is just slow, pass a larger timeout=.")
+            f"MAME ({self.machine.system}) did not answer within {timeout:g} s while {what}; it was killed. "
+            f"If the machine is just slow, pass a larger {option}=.")
 
     def _fail_dead(self, what: str) -> None:
         proc = self.proc
@@ -379,15 +394,17 @@ class Bridge:
             names = re.findall(r"^(\w+)\s{2,}\S", log.split("best match first", 1)[-1], re.MULTILINE)
             hint = f" Close matches: {', '.join(names[:8])}." if names else ""
             raise UnknownGame(f"MAME has no system named {system!r}.{hint} List systems with `mame -listfull`.")
+        # MAME 0.251 often segfaults while exiting after an error: trust the log text over the exit code.
         missing = re.findall(r"^(\S+) NOT FOUND", log, re.MULTILINE)
         if code == 2 or missing:
             paths = ", ".join(os.fspath(p) for p in self.machine.rompath) or "(no rompath given)"
             raise RomNotFound(
                 f"ROM files for {system} are missing: {', '.join(missing) or '(see log)'}. MAME looked in {paths}. "
                 f"Put {system}.zip (or a {system}/ folder) there, or set MAME_ZOO_ROMS.\n{log}")
-        if code == 4:
-            raise RomNotFound(f"MAME could not load the media for {system}:\n{log}")
-        if code == 3:
+        if code == 4 or re.search(r"Fatal error: Device .* load.* failed|Unrecognized cart", log):
+            raise RomNotFound(f"MAME could not load the media for {system} (missing, empty or not a valid "
+                              f"image):\n{log}")
+        if code == 3 or "autoboot script" in log:
             raise LuaError(f"MAME could not run the bridge script:\n{log}")
         raise EmulatorCrashed(f"MAME ({system}) exited with code {code} while {what}.\nLast lines of its log:\n{log}")
 
@@ -417,6 +434,7 @@ class Bridge:
             except InputNotFound as exc:
                 raise InputNotFound(self._input_hint(str(exc), port, field_name)) from None
             fid = self._fields[key] = U16.unpack_from(reply, 0)[0]
+            self._field_ids.add(fid)
         return fid
 
     def _input_hint(self, message: str, port: str, field_name: str) -> str:
@@ -472,19 +490,23 @@ class Bridge:
         self._request(Op.WRITE, U16.pack(1) + WRITE_SPEC.pack(space_id, address, TYPES[dtype][0], int(value)))
 
     def step(self, frames: int = 1, inputs: Mapping[int, int] | None = None, *, frame: bool = True,
-             maxpool: bool = False) -> StepResult:
+             maxpool: bool = False, crop: tuple[int, int, int, int] | None = None) -> StepResult:
         """Set inputs, emulate ``frames`` frames, and return the read set's values and (optionally) the screen.
 
         ``inputs`` maps field ids (from :meth:`field`) to values (digital: 0/1, analog: the raw value). Fields
         keep their value until changed; only changes travel to MAME. With ``maxpool`` the frame is the
-        element-wise maximum of the last two frames (ALE-style flicker removal).
+        element-wise maximum of the last two frames (ALE-style flicker removal). ``crop`` = (top, bottom, left,
+        right) returns only ``screen[top:bottom, left:right]``, converted without copying the rest.
         """
         if not 1 <= frames <= 0xFFFF:
             raise ValueError(f"frames must be between 1 and 65535, got {frames}")
         changes = []
         if inputs:
             sent = self._sent
+            known = self._field_ids
             for fid, value in inputs.items():
+                if fid not in known:
+                    raise InputNotFound(f"field id {fid!r} was not handed out by field() on this bridge")
                 value = int(value)
                 if sent.get(fid) != value:
                     changes.append(STEP_INPUT.pack(fid, value))
@@ -505,9 +527,9 @@ class Bridge:
             width, height, count = PIXELS_HEAD.unpack_from(reply, pos)
             pos += PIXELS_HEAD.size
             size = width * height * 4
-            image = _bgra_to_rgb(reply, pos, height, width)
+            image = _bgra_to_rgb(reply, pos, height, width, crop)
             if count == 2:
-                np.maximum(image, _bgra_to_rgb(reply, pos + size, height, width), out=image)
+                np.maximum(image, _bgra_to_rgb(reply, pos + size, height, width, crop), out=image)
         return StepResult(frame_number, values, image)
 
     def save_state(self, path: str | os.PathLike[str]) -> None:
@@ -617,9 +639,12 @@ class Bridge:
         return f"<Bridge {self.machine.system} {state}>"
 
 
-def _bgra_to_rgb(buf: memoryview, offset: int, height: int, width: int) -> np.ndarray:
+def _bgra_to_rgb(buf: memoryview, offset: int, height: int, width: int,
+                 crop: tuple[int, int, int, int] | None = None) -> np.ndarray:
     src = np.frombuffer(buf, np.uint8, height * width * 4, offset).reshape(height, width, 4)
-    out = np.empty((height, width, 3), np.uint8)
+    if crop is not None:
+        src = src[crop[0]:crop[1], crop[2]:crop[3]]
+    out = np.empty((*src.shape[:2], 3), np.uint8)
     out[..., 0] = src[..., 2]
     out[..., 1] = src[..., 1]
     out[..., 2] = src[..., 0]

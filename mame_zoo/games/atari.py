@@ -336,9 +336,10 @@ class AtariGame(Game):
     def frame_shape(self) -> tuple[int, int]:
         return (256, 160) if self.pal else (210, 160)
 
-    def crop(self, frame: np.ndarray) -> np.ndarray:
+    @property
+    def crop(self) -> tuple[int, int, int, int]:  # type: ignore[override]
         # The TIA's 160 visible pixels are MAME columns 8..167; rows as ALE's 210 (NTSC) / 256 (PAL) lines.
-        return frame[3:259, 8:168] if self.pal else frame[13:223, 8:168]
+        return (3, 259, 8, 168) if self.pal else (13, 223, 8, 168)
 
     def with_single_agent(self) -> AtariGame:
         """The 1-player variant: first_0 plays against the console's built-in opponent."""
