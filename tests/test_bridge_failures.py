@@ -127,6 +127,8 @@ def test_unknown_system(mame_binary: str, tmp_path: Path) -> None:
     assert "'nosuchgame'" in str(info.value)
     assert "-listfull" in str(info.value)
     assert temp_dirs(tmp_path) == set(), "the temp dir of a failed start must be removed"
+    with pytest.raises(UnknownGame, match=r"Close matches: .*\binvaders\b"):
+        Bridge(MachineConfig("invaderz"), mame=mame_binary, workdir=tmp_path)
 
 
 def test_missing_cart_file(mame_binary: str, tmp_path: Path) -> None:
@@ -197,9 +199,7 @@ def test_stopped_mame_times_out_and_is_killed(mame_binary: str, boxing_config: M
         bridge.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bridge bug: Bridge._fail_timeout (mame_zoo/bridge/client.py) always reports self.timeout, so a boot that "
-    "exceeds boot_timeout=1.5 is reported as 'did not answer within 7 s'"))
+# Once a bug: the timeout message named `timeout=` (7 s) instead of the boot_timeout that expired.
 def test_boot_timeout_message_names_the_boot_timeout(mame_binary: str, boxing_config: MachineConfig,
                                                        patched_lua, monkeypatch: pytest.MonkeyPatch,
                                                        tmp_path: Path) -> None:
@@ -277,13 +277,51 @@ def test_unknown_device_space_and_addresses(boxing: Bridge) -> None:
     assert not boxing.closed
 
 
-def test_state_errors(boxing: Bridge, tmp_path: Path) -> None:
+def test_state_errors(boxing: Bridge, mame_binary: str, tmp_path: Path) -> None:
     with pytest.raises(StateError, match="does not exist"):
         boxing.load_state(tmp_path / "never_saved.sta")
     with pytest.raises(StateError, match="not a writable folder"):
         boxing.save_state(tmp_path / "no" / "such" / "folder" / "x.sta")
+    garbage = tmp_path / "garbage.sta"
+    garbage.write_bytes(b"garbage" * 1000)
+    with pytest.raises(StateError, match="not a MAME save state"):
+        boxing.load_state(garbage)
+
+    good = tmp_path / "good.sta"
+    boxing.step(5)
+    boxing.save_state(good)
     boxing.step(1)
+    data = good.read_bytes()
+    truncated = tmp_path / "truncated.sta"
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(StateError, match=r"truncated|corrupt"):
+        boxing.load_state(truncated)
+
+    roms = tmp_path / "roms"
+    make_romset(roms, "invaders", mame_binary)
+    other = tmp_path / "invaders.sta"
+    with pytest.warns(RuntimeWarning), Bridge(MachineConfig("invaders", rompath=[str(roms)]),
+                                              mame=mame_binary) as invaders:
+        invaders.step(2)
+        invaders.save_state(other)
+        invaders.step(1)
+    with pytest.raises(StateError, match="invaders"):
+        boxing.load_state(other)
+
+    # none of the rejected loads reached the machine; the good state still loads
+    assert boxing.step(1).frame_number == 7
+    boxing.load_state(good)
+    assert boxing.step(1).frame_number == 6
     assert not boxing.closed
+
+
+# Once a bug: an unknown field id reached bridge.lua, whose error() outside the pcall killed the session.
+def test_unknown_field_id_in_step_is_rejected(boxing: Bridge) -> None:
+    boxing.step(1)
+    with pytest.raises((InputNotFound, ValueError), match="999"):
+        boxing.step(1, {999: 1})
+    assert not boxing.closed
+    assert boxing.step(1).frame_number == 2
 
 
 # --- closing ------------------------------------------------------------------------------------------
@@ -365,12 +403,30 @@ def test_lua_syntax_error_raises_lua_error(mame_binary: str, boxing_config: Mach
     assert temp_dirs(tmp_path) == set()
 
 
+# MAME 0.251 with -autoboot_script segfaults at teardown in about half of its exits (MAME_LUA_BRIDGE.md,
+# surprise 1), also after a start-up failure: the exit code is then -11 instead of 3 (script error) or
+# 4 (media error). The next two tests start the failing machine several times so that both outcomes occur.
+# Once a bug: failures were mapped by exit code only (3 -> LuaError, 4 -> RomNotFound), so a run that ended
+# in the teardown segfault was reported as EmulatorCrashed; the log text must decide.
+ATTEMPTS = 12
+
+
 def test_lua_error_while_loading_raises_lua_error(mame_binary: str, boxing_config: MachineConfig, patched_lua,
                                                   tmp_path: Path) -> None:
     patched_lua(lambda text: 'error("boom at load")\n' + text)
-    with within(), pytest.raises(LuaError, match="boom at load"):
-        Bridge(boxing_config, mame=mame_binary, workdir=tmp_path)
-    assert temp_dirs(tmp_path) == set()
+    for _ in range(ATTEMPTS):
+        with within(), pytest.raises(LuaError, match="boom at load"):
+            Bridge(boxing_config, mame=mame_binary, workdir=tmp_path)
+        assert temp_dirs(tmp_path) == set()
+
+
+def test_invalid_cart_raises_rom_not_found(mame_binary: str, tmp_path: Path) -> None:
+    cart = tmp_path / "empty.bin"
+    cart.write_bytes(b"")
+    for _ in range(ATTEMPTS):
+        with within(), pytest.raises(RomNotFound, match="Invalid ROM file size"):
+            Bridge(MachineConfig("a2600", {"cart": str(cart)}), mame=mame_binary, workdir=tmp_path)
+        assert temp_dirs(tmp_path) == set()
 
 
 # --- hermetic runs ------------------------------------------------------------------------------------
