@@ -23,6 +23,10 @@ _OBS_ALIASES = {"rgb": "rgb_image", "rgb_image": "rgb_image", "grayscale": "gray
                 "grayscale_image": "grayscale_image", "ram": "ram"}
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
 class Rules(abc.ABC):
     """A game's per-frame reward and terminal logic over named RAM variables (pure Python, no MAME)."""
 
@@ -121,17 +125,17 @@ class MameParallelEnv(ParallelEnv, EzPickle):
                  rom_path: str | Sequence[str] | None = None, mame: str | None = None, timeout: float = 10.0) -> None:
         EzPickle.__init__(self, game, obs_type, frameskip, repeat_action_probability, max_cycles, full_action_space,
                           render_mode, noop_max, rom_path, mame, timeout)
-        if obs_type not in _OBS_ALIASES:
+        if not isinstance(obs_type, str) or obs_type not in _OBS_ALIASES:
             raise ValueError(f"obs_type must be one of {sorted(_OBS_ALIASES)}, got {obs_type!r}")
-        if not isinstance(frameskip, (int, np.integer)) or not 1 <= frameskip <= 1000:
+        if not _is_int(frameskip) or not 1 <= frameskip <= 1000:
             raise ValueError(f"frameskip must be an int from 1 to 1000, got {frameskip!r}")
         if not 0.0 <= float(repeat_action_probability) <= 1.0:
             raise ValueError(f"repeat_action_probability must be in [0, 1], got {repeat_action_probability}")
-        if not isinstance(max_cycles, (int, np.integer)) or max_cycles < 1:
+        if not _is_int(max_cycles) or max_cycles < 1:
             raise ValueError(f"max_cycles must be a positive int, got {max_cycles!r}")
         if render_mode not in (None, "rgb_array", "human"):
             raise ValueError(f"render_mode must be None, 'rgb_array' or 'human', got {render_mode!r}")
-        if not isinstance(noop_max, (int, np.integer)) or noop_max < 0:
+        if not _is_int(noop_max) or noop_max < 0:
             raise ValueError(f"noop_max must be an int >= 0, got {noop_max!r}")
         if obs_type == "ram" and game.ram_obs is None:
             raise ValueError(f"{game.env_name} has no RAM observation")
@@ -154,11 +158,12 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         self.action_spaces = {a: game.action_space(a, full_action_space) for a in self.possible_agents}
         if self.obs_type == "ram":
             assert game.ram_obs is not None
-            space = gymnasium.spaces.Box(0, 255, (game.ram_obs[1],), np.uint8)
+            shape: tuple[int, ...] = (game.ram_obs[1],)
         else:
             h, w = game.frame_shape()
-            space = gymnasium.spaces.Box(0, 255, (h, w, 3 if self.obs_type == "rgb_image" else 1), np.uint8)
-        self.observation_spaces = dict.fromkeys(self.possible_agents, space)
+            shape = (h, w, 3 if self.obs_type == "rgb_image" else 1)
+        # one space object per agent: seeding one agent's space must not reseed the others'
+        self.observation_spaces = {a: gymnasium.spaces.Box(0, 255, shape, np.uint8) for a in self.possible_agents}
 
         self._bridge: Bridge | None = None
         self._controller = game.controller(full_action_space)

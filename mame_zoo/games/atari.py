@@ -83,7 +83,8 @@ class PaddleController(Controller):
 
     MAME's TIA reads a pot as charged ``76 * value`` cycles after the dump is enabled, Stella after
     ``0.019040 * r`` cycles from the dump's release: ``value = 0.019040 * r / 76 + offset``, where the
-    offset (the game's dump period, in lines) was calibrated for Video Olympics (37.5).
+    offset (the game's dump period, in lines) is calibrated per game against ALE over the whole paddle range
+    (Video Olympics 36.3, Warlords 39.5; docs/fidelity.md).
     """
 
     def __init__(self, paddles: Sequence[int], action_set: Sequence[int], offset: float = 37.5) -> None:
@@ -219,9 +220,11 @@ class TennisRules(Rules):
             r = float(points - self.points)
         self.points, self.games = points, games
         rewards = [r, -r]
-        self.stall = 0 if values["serve"] == 0 else self.stall + 1
+        # Tennis.cpp: the counter restarts when 0xCC is 0 and always counts this frame; a timed-out serve
+        # replaces the frame's rewards (scoring cannot happen on the same frame).
+        self.stall = (0 if values["serve"] == 0 else self.stall) + 1
         if self.stall >= self.STALL_LIMIT:
-            rewards[self.turns % 2] -= 1
+            rewards = [-1.0, 0.0] if self.turns % 2 == 0 else [0.0, -1.0]
             self.stall = 0
         mine, theirs = values["games_first"], values["games_second"]
         terminal = (mine >= 6 and games >= 2) or (theirs >= 6 and -games >= 2) or mine == 7 or theirs == 7
@@ -368,7 +371,7 @@ BOXING = AtariGame(
 
 PONG = AtariGame(
     name="pong", version=0, rom="pong", players=2, mode_var=0x96, mode_value=3, select_frames=2,
-    minimal_actions=PADDLE_ACTIONS, controller_kind="paddle", paddles=(1, 0),
+    minimal_actions=PADDLE_ACTIONS, controller_kind="paddle", paddles=(1, 0), paddle_offset=36.3,
     vars={"score_first": Var(0x8E), "score_second": Var(0x8D), "ball": Var(0x8C), "server": Var(0x92)},
     rules_factory=PongRules,
     rules_doc=(
@@ -438,7 +441,7 @@ COMBAT_TANK = AtariGame(
 
 WARLORDS = AtariGame(
     name="warlords", version=0, rom="warlords", players=4, mode_var=0xD9, mode_value=0, select_frames=1,
-    minimal_actions=PADDLE_ACTIONS, controller_kind="paddle", paddles=(0, 1, 2, 3),
+    minimal_actions=PADDLE_ACTIONS, controller_kind="paddle", paddles=(0, 1, 2, 3), paddle_offset=39.5,
     vars={"eliminated": Var(0xEE)},
     rules_factory=WarlordsRules,
     rules_doc=(

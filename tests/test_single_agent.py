@@ -1,0 +1,188 @@
+"""The single-agent Gymnasium envs (``mame_zoo/Boxing-v0``: player 1 against the console) on real MAME."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import gymnasium
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import mame_zoo  # noqa: F401  (registers the mame_zoo/* ids)
+from mame_zoo.errors import InvalidAction, ResetNeeded
+from mame_zoo.single_agent import SingleAgentEnv
+
+pytestmark = pytest.mark.timeout(120)
+
+BOXING = "mame_zoo/Boxing-v0"
+P1_X, P2_X, P1_Y, P2_Y = 0x20, 0x21, 0x22, 0x23  # Boxing RAM (offsets from 0x80)
+
+
+def mame_descendants() -> set[int]:
+    """Running ``mame`` processes that descend from this pytest process."""
+    out = subprocess.run(["pgrep", "-x", "mame"], capture_output=True, text=True, check=False).stdout
+    me, found = os.getpid(), set()
+    for pid in map(int, out.split()):
+        p = pid
+        while p > 1:
+            try:
+                with open(f"/proc/{p}/stat") as f:
+                    p = int(f.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                break
+            if p == me:
+                found.add(pid)
+                break
+    return found
+
+
+def running(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state not in ("Z", "X"):
+            alive.add(pid)
+    return alive
+
+
+def wait_gone(pids: set[int], timeout: float = 10.0) -> set[int]:
+    deadline = time.monotonic() + timeout
+    while running(pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return running(pids)
+
+
+@pytest.fixture
+def closing() -> Iterator[Callable[[Any], Any]]:
+    envs: list[Any] = []
+    yield lambda env: envs.append(env) or env
+    for env in reversed(envs):
+        try:
+            env.close()
+        except Exception:
+            pass
+
+
+def test_registered_ids() -> None:
+    ids = {k for k in gymnasium.registry if k.startswith("mame_zoo/")}
+    assert BOXING in ids
+    # only games with a 1-player mode against the console are registered
+    assert "mame_zoo/Pong-v0" not in ids and "mame_zoo/Warlords-v0" not in ids
+    with pytest.raises(ValueError):
+        SingleAgentEnv("pong_v0")
+
+
+def test_check_env(closing: Callable) -> None:
+    env = closing(gymnasium.make(BOXING))
+    assert env.observation_space == gymnasium.spaces.Box(0, 255, (210, 160, 3), np.uint8)
+    assert env.action_space == gymnasium.spaces.Discrete(18)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the checker reports most problems as warnings
+        check_env(env.unwrapped)  # also makes, runs and closes fresh copies from env.spec
+    assert len(mame_descendants()) == 1  # only the env under test is left running
+
+
+def test_short_episode_truncates(closing: Callable) -> None:
+    env = closing(gymnasium.make(BOXING, max_cycles=50, obs_type="ram", frameskip=2))
+    assert env.unwrapped.parallel_env.frameskip == 2
+    for _ in range(2):
+        obs, info = env.reset(seed=0)
+        assert obs.shape == (128,) and obs.dtype == np.uint8 and isinstance(info, dict)
+        env.action_space.seed(0)
+        for t in range(1, 51):
+            obs, rew, term, trunc, info = env.step(env.action_space.sample())
+            assert env.observation_space.contains(obs)
+            assert isinstance(rew, float) and isinstance(term, bool) and isinstance(trunc, bool)
+            assert not term
+            assert trunc == (t == 50)
+    with pytest.raises(ResetNeeded):
+        env.unwrapped.step(0)
+    env.reset(seed=0)
+    for bad in (18, -1, 1.5, "0", np.array([0, 1])):
+        with pytest.raises(InvalidAction):
+            env.unwrapped.step(bad)
+    env.step(np.int64(17))
+
+
+def test_console_plays_the_other_side(closing: Callable) -> None:
+    """While the agent idles, the console's boxer walks about; in 2-player mode an idle player 2 stays put."""
+    from mame_zoo.games import boxing_v0
+
+    env = closing(gymnasium.make(BOXING, obs_type="ram", noop_max=0))
+    two = closing(boxing_v0.parallel_env(obs_type="ram", noop_max=0))
+    obs, _ = env.reset(seed=0)
+    two.reset(seed=0)
+    alone, paired = set(), set()
+    for _ in range(120):
+        obs, *_ = env.step(0)
+        alone.add((int(obs[P2_X]), int(obs[P2_Y])))
+        ram = two.step({"first_0": 0, "second_0": 0})[0]["first_0"]
+        paired.add((int(ram[P2_X]), int(ram[P2_Y])))
+    assert len(alone) > 5  # the console's boxer moved
+    assert len(paired) == 1  # nobody drives player 2 here
+
+
+def test_seeded_resets_repeat(closing: Callable) -> None:
+    env = closing(gymnasium.make(BOXING, noop_max=30))
+    runs = []
+    for seed in (4, 4):
+        obs, _ = env.reset(seed=seed)
+        env.action_space.seed(1)
+        frames = [obs]
+        for _ in range(60):
+            frames.append(env.step(env.action_space.sample())[0])
+        runs.append(np.stack(frames))
+    np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def make_fn(**kwargs: Any) -> Callable[[], gymnasium.Env]:
+    return lambda: gymnasium.make(BOXING, obs_type="ram", max_cycles=20, **kwargs)
+
+
+def run_vector(envs: gymnasium.vector.VectorEnv) -> None:
+    obs, _ = envs.reset(seed=[0, 1])
+    assert obs.shape == (2, 128) and obs.dtype == np.uint8
+    envs.action_space.seed(0)
+    ends = []
+    for t in range(1, 26):
+        obs, rew, term, trunc, _infos = envs.step(envs.action_space.sample())
+        assert obs.shape == (2, 128) and rew.shape == (2,)
+        assert not term.any()
+        if trunc.any():
+            assert trunc.all()
+            ends.append(t)
+    assert ends == [20]  # both truncated at max_cycles=20, then autoreset (step 21) and on
+
+
+def test_sync_vector_env(closing: Callable) -> None:
+    envs = closing(gymnasium.vector.SyncVectorEnv([make_fn(), make_fn()]))
+    run_vector(envs)
+    assert len(mame_descendants()) == 2
+
+
+@pytest.mark.timeout(90)
+def test_async_vector_env() -> None:
+    before = mame_descendants()
+    envs = gymnasium.vector.AsyncVectorEnv([make_fn(), make_fn()])
+    mames: set[int] = set()
+    workers: set[int] = set()
+    try:
+        workers = {p.pid for p in envs.processes}
+        run_vector(envs)
+        mames = mame_descendants() - before
+        assert len(mames) == 2  # one per worker process
+    finally:
+        envs.close()
+    left = wait_gone(mames | workers)
+    assert not left, f"processes {sorted(left)} survive close() by 10 s"
+    assert wait_gone(mame_descendants() - before, 1.0) == set()
