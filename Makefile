@@ -14,7 +14,7 @@ demo: setup
 	$(VENV)/bin/mame-zoo demo
 
 test: setup
-	$(PY) -m ruff check mame_zoo tests benchmarks examples
+	$(PY) -m ruff check .
 	$(PY) -m pytest -ra
 
 bench: setup

@@ -29,7 +29,10 @@ local spack, sunpack = string.pack, string.unpack
 local machine = manager.machine
 local fin = assert(io.open(assert(os.getenv("MAME_ZOO_IN"), "MAME_ZOO_IN not set"), "rb"))
 local fout = assert(io.open(assert(os.getenv("MAME_ZOO_OUT"), "MAME_ZOO_OUT not set"), "wb"))
-fout:setvbuf("full", 1 << 20)
+fout:setvbuf("full") -- C stdio's own buffer (Lua cannot give it a size): a reply leaves in a few writes
+-- A frame step leaves ~300 KB of garbage: let the heap grow before collecting, so MAME does not stop for a
+-- full collection every few steps.
+collectgarbage("setpause", 1000)
 
 local screen = nil
 for _, s in pairs(machine.screens) do screen = s; break end

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
@@ -16,11 +17,24 @@ from pettingzoo.utils.conversions import parallel_to_aec
 
 from mame_zoo.bridge import Agg, Bridge, MachineConfig, ReadSpec
 from mame_zoo.errors import InvalidAction, InvalidGameSpec, ResetNeeded
-from mame_zoo.spec import FrameOutcome, Hold, Input, PressUntil, StartOp, Var, Wait, bcd
+from mame_zoo.spec import FrameOutcome, Hold, Input, PressUntil, StartOp, Var, Wait, Write, bcd
 
 ObsType = Literal["rgb_image", "grayscale_image", "ram"]
 _OBS_ALIASES = {"rgb": "rgb_image", "rgb_image": "rgb_image", "grayscale": "grayscale_image",
                 "grayscale_image": "grayscale_image", "ram": "ram"}
+
+
+def _check_multi_discrete(agent: str, action: Any, space: gymnasium.spaces.MultiDiscrete) -> tuple[int, ...]:
+    try:
+        arr = np.asarray(action)
+    except (TypeError, ValueError):
+        arr = np.asarray(None)
+    if arr.shape != space.shape or not np.issubdtype(arr.dtype, np.integer) or arr.dtype == np.bool_:
+        raise InvalidAction(f"action of {agent!r} must be {len(space.nvec)} ints (each in [0, n) for n in "
+                            f"{space.nvec.tolist()}), got {action!r}")
+    if (arr < 0).any() or (arr >= space.nvec).any():
+        raise InvalidAction(f"action {arr.tolist()} of {agent!r} is out of range {space.nvec.tolist()}")
+    return tuple(int(x) for x in arr)
 
 
 def _is_int(value: Any) -> bool:
@@ -37,6 +51,13 @@ class Rules(abc.ABC):
     @abc.abstractmethod
     def frame(self, values: Mapping[str, int]) -> FrameOutcome:
         """Rewards per agent, terminal flag and lives after one emulated frame."""
+
+    #: True while the agents' actions must be ignored (e.g. SF3 bonus stages with bonus="skip")
+    wants_noop: bool = False
+
+    def end_step(self) -> dict[str, Any]:
+        """Info shared by every agent after a step (default: nothing); may reset per-step bookkeeping."""
+        return {}
 
 
 class Controller(abc.ABC):
@@ -77,8 +98,12 @@ class Game(abc.ABC):
         """The MAME machine to run (raises :class:`~mame_zoo.errors.RomNotFound` if its ROM is absent)."""
 
     @abc.abstractmethod
-    def action_space(self, agent: str, full_action_space: bool) -> gymnasium.spaces.Discrete:
-        """The action space of ``agent``."""
+    def action_space(self, agent: str, full_action_space: bool) -> gymnasium.spaces.Space:
+        """The action space of ``agent`` (``Discrete`` or ``MultiDiscrete``)."""
+
+    def noop_action(self, agent: str, full_action_space: bool) -> Any:
+        """The action that does nothing (default 0)."""
+        return 0
 
     @abc.abstractmethod
     def controller(self, full_action_space: bool) -> Controller:
@@ -96,6 +121,14 @@ class Game(abc.ABC):
     crop: tuple[int, int, int, int] | None = None
 
     ram_obs: tuple[Var, int] | None = None  # (start, size) of the RAM observation, if the game offers one
+
+    def ram_state_space(self) -> gymnasium.spaces.Dict | None:
+        """The space of the game's RAM-state dict (health, timer, ...), or None if it has none."""
+        return None
+
+    def ram_state(self, rules: Rules, agent_index: int) -> dict[str, Any] | None:
+        """The RAM-state dict of the last frame from ``agent_index``'s point of view (see :meth:`ram_state_space`)."""
+        return None
 
 
 class MameParallelEnv(ParallelEnv, EzPickle):
@@ -117,14 +150,20 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         rom_path: folder(s) with the user's romsets (arcade games); default ``MAME_ZOO_ROMS``.
         mame: the MAME binary; default found automatically (``MAME_ZOO_MAME``, PATH, Debian's location).
         timeout: seconds before a silent MAME is declared hung and killed.
+        ram_state: observations become ``{"frame": ..., "ram": <the game's RAM-state dict>}`` (games that
+            declare one, e.g. SF3); the RAM-state dict is in every agent's info either way.
+        mame_window / throttle / sound: MAME's own window, real-time speed and sound (for watching and
+            debugging; training wants them off).
     """
 
     def __init__(self, game: Game, obs_type: str = "rgb_image", frameskip: int = 1,
                  repeat_action_probability: float = 0.0, max_cycles: int = 100000, full_action_space: bool = False,
                  render_mode: str | None = None, noop_max: int = 30,
-                 rom_path: str | Sequence[str] | None = None, mame: str | None = None, timeout: float = 10.0) -> None:
+                 rom_path: str | Sequence[str] | None = None, mame: str | None = None, timeout: float = 10.0,
+                 ram_state: bool = False, mame_window: bool = False, throttle: bool = False,
+                 sound: bool = False) -> None:
         EzPickle.__init__(self, game, obs_type, frameskip, repeat_action_probability, max_cycles, full_action_space,
-                          render_mode, noop_max, rom_path, mame, timeout)
+                          render_mode, noop_max, rom_path, mame, timeout, ram_state, mame_window, throttle, sound)
         if not isinstance(obs_type, str) or obs_type not in _OBS_ALIASES:
             raise ValueError(f"obs_type must be one of {sorted(_OBS_ALIASES)}, got {obs_type!r}")
         if not _is_int(frameskip) or not 1 <= frameskip <= 1000:
@@ -139,6 +178,8 @@ class MameParallelEnv(ParallelEnv, EzPickle):
             raise ValueError(f"noop_max must be an int >= 0, got {noop_max!r}")
         if obs_type == "ram" and game.ram_obs is None:
             raise ValueError(f"{game.env_name} has no RAM observation")
+        if ram_state and game.ram_state_space() is None:
+            raise ValueError(f"{game.env_name} has no RAM-state observation (ram_state=True)")
         self.game = game
         self.obs_type: ObsType = _OBS_ALIASES[obs_type]  # type: ignore[assignment]
         self.frameskip = int(frameskip)
@@ -163,7 +204,9 @@ class MameParallelEnv(ParallelEnv, EzPickle):
             h, w = game.frame_shape()
             shape = (h, w, 3 if self.obs_type == "rgb_image" else 1)
         # one space object per agent: seeding one agent's space must not reseed the others'
-        self.observation_spaces = {a: gymnasium.spaces.Box(0, 255, shape, np.uint8) for a in self.possible_agents}
+        self.ram_state = bool(ram_state)
+        self.mame_window, self.throttle, self.sound = bool(mame_window), bool(throttle), bool(sound)
+        self.observation_spaces = {a: self._make_obs_space(shape) for a in self.possible_agents}
 
         self._bridge: Bridge | None = None
         self._controller = game.controller(full_action_space)
@@ -172,7 +215,8 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         self._spaces: dict[tuple[str, str], int] = {}
         self._var_names = list(game.vars)
         self._start_state: str | None = None
-        self._last_actions: dict[str, int] = {}
+        self._last_actions: dict[str, Any] = {}
+        self._noop = {a: game.noop_action(a, full_action_space) for a in self.possible_agents}
         self._frame: np.ndarray | None = None
         self._ram: np.ndarray | None = None
         self._cycles = 0
@@ -180,6 +224,14 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         self.np_random, _ = seeding.np_random(None)
 
     # --- spaces -------------------------------------------------------------------------------------
+    def _make_obs_space(self, shape: tuple[int, ...]) -> gymnasium.spaces.Space:
+        frame = gymnasium.spaces.Box(0, 255, shape, np.uint8)
+        if not self.ram_state:
+            return frame
+        state = self.game.ram_state_space()
+        assert state is not None
+        return gymnasium.spaces.Dict({"frame": frame, "ram": state})
+
     def observation_space(self, agent: str) -> gymnasium.spaces.Space:
         """The observation space of ``agent`` (the same object on every call)."""
         return self.observation_spaces[agent]
@@ -197,7 +249,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):
     def _boot(self) -> None:
         game = self.game
         bridge = Bridge(game.machine(self.rom_path), mame=self.mame, timeout=self.timeout,
-                        render=False)
+                        render=self.mame_window, throttle=self.throttle, sound=self.sound)
         self._bridge, self._spaces = bridge, {}
         try:
             fields = set(self._controller.inputs)
@@ -250,6 +302,13 @@ class MameParallelEnv(ParallelEnv, EzPickle):
                     raise InvalidGameSpec(
                         f"{self.game.env_name}: RAM {op.var.address:#x} never reached {op.value} after "
                         f"{op.max_presses} presses; the start sequence does not fit this ROM")
+            elif isinstance(op, Write):
+                space = self._space_id(op.var)
+                bridge.write(space, op.var.address, op.var.dtype, op.value)
+                got = int(bridge.read([ReadSpec(space, op.var.address, op.var.dtype)])[0][0])
+                if got != op.value:
+                    raise InvalidGameSpec(f"{self.game.env_name}: wrote {op.value} to RAM {op.var.address:#x} but "
+                                          f"it reads back {got}; the start sequence does not fit this ROM")
 
     # --- PettingZoo API -----------------------------------------------------------------------------
     def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
@@ -269,12 +328,12 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         self._rules.reset(self._values_at(result.values, -1))
         self._store(result)
         self.agents = list(self.possible_agents)
-        self._last_actions = dict.fromkeys(self.agents, 0)
+        self._last_actions = dict(self._noop)
         self._cycles = 0
-        obs = self._observation()
+        shared = self._rules.end_step()
         if self.render_mode == "human":
             self.render()
-        return dict.fromkeys(self.agents, obs), {a: {} for a in self.agents}
+        return self._observations(self.agents), self._infos(self.agents, shared)
 
     @property
     def _needs_frame(self) -> bool:
@@ -289,6 +348,20 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         if self.obs_type == "ram":
             self._ram = result.values[-1]
 
+    def _observations(self, agents: Sequence[str]) -> dict[str, Any]:
+        obs = self._observation()
+        if not self.ram_state:
+            return dict.fromkeys(agents, obs)
+        assert self._rules is not None
+        index = {a: i for i, a in enumerate(self.possible_agents)}
+        return {a: {"frame": obs, "ram": self.game.ram_state(self._rules, index[a])} for a in agents}
+
+    def _infos(self, agents: Sequence[str], shared: dict[str, Any]) -> dict[str, dict]:
+        if self.game.ram_state_space() is None or self._rules is None:
+            return {a: dict(shared) for a in agents}
+        index = {a: i for i, a in enumerate(self.possible_agents)}
+        return {a: {**shared, "ram_state": self.game.ram_state(self._rules, index[a])} for a in agents}
+
     def _observation(self) -> np.ndarray:
         if self.obs_type == "ram":
             assert self._ram is not None
@@ -300,7 +373,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):
             return np.clip(gray + 0.5, 0, 255).astype(np.uint8)[..., None]
         return frame
 
-    def _check_actions(self, actions: Mapping[str, Any]) -> dict[str, int]:
+    def _check_actions(self, actions: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(actions, Mapping):
             raise InvalidAction(f"actions must be a dict {{agent: action}}, got {type(actions).__name__}")
         checked = {}
@@ -314,6 +387,9 @@ class MameParallelEnv(ParallelEnv, EzPickle):
             if action is None:
                 continue
             space = self.action_spaces[agent]
+            if isinstance(space, gymnasium.spaces.MultiDiscrete):
+                checked[agent] = _check_multi_discrete(agent, action, space)
+                continue
             if isinstance(action, np.ndarray) and action.shape == ():
                 action = action.item()
             if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
@@ -330,11 +406,13 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         if not self.agents:
             raise ResetNeeded("the episode is over (no agents left); call reset()")
         chosen = self._check_actions(actions)
+        if self._rules.wants_noop:  # the game is in a phase where agents do not play (e.g. a skipped bonus stage)
+            chosen = {}
         p = self.repeat_action_probability
         for agent in self.agents:
-            action = chosen.get(agent, 0)
+            action = chosen.get(agent, self._noop[agent])
             if p and self.np_random.random() < p:
-                action = self._last_actions.get(agent, 0)
+                action = self._last_actions.get(agent, self._noop[agent])
             chosen[agent] = self._last_actions[agent] = action
         inputs = {self._fields[f]: v for f, v in self._controller.encode(chosen, self.frameskip).items()}
         result = self._bridge.step(self.frameskip, inputs, frame=self._needs_frame, crop=self.game.crop)
@@ -353,14 +431,13 @@ class MameParallelEnv(ParallelEnv, EzPickle):
                 break
         self._cycles += 1
         truncated = self._cycles >= self.max_cycles
-        obs = self._observation()
         live = self.agents
         index = {a: i for i, a in enumerate(self.possible_agents)}
-        out_obs = dict.fromkeys(live, obs)
+        out_obs = self._observations(live)
         out_rew = {a: float(rewards[index[a]]) for a in live}
         out_term = {a: terminal or lives[index[a]] < 0 for a in live}
         out_trunc = dict.fromkeys(live, truncated)
-        out_info: dict[str, dict] = {a: {} for a in live}
+        out_info = self._infos(live, self._rules.end_step())
         self.agents = [a for a in live if not (out_term[a] or out_trunc[a])]
         if self.render_mode == "human":
             self.render()
@@ -410,6 +487,17 @@ class MameParallelEnv(ParallelEnv, EzPickle):
             self._window = None
 
 
+def configure(game: Game, kwargs: Mapping[str, Any]) -> tuple[Game, dict[str, Any]]:
+    """Split factory keywords into game settings (``game.options``, e.g. SF3's ``characters``) and env options.
+
+    Returns the configured game and the keywords left for :class:`MameParallelEnv`.
+    """
+    options = getattr(game, "options", ())
+    settings = {k: v for k, v in kwargs.items() if k in options}
+    rest = {k: v for k, v in kwargs.items() if k not in options}
+    return (dataclasses.replace(game, **settings) if settings else game), rest  # type: ignore[type-var]
+
+
 def make_factories(game: Game) -> tuple[Callable, Callable, Callable]:
     """``(parallel_env, raw_env, env)`` for a game: the native parallel env, its AEC form, and AEC + order checks.
 
@@ -417,7 +505,8 @@ def make_factories(game: Game) -> tuple[Callable, Callable, Callable]:
     """
 
     def parallel_env(**kwargs: Any) -> MameParallelEnv:
-        return MameParallelEnv(game, **kwargs)
+        configured, env_kwargs = configure(game, kwargs)
+        return MameParallelEnv(configured, **env_kwargs)
 
     def raw_env(**kwargs: Any) -> AECEnv:
         return parallel_to_aec(parallel_env(**kwargs))

@@ -5,7 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import gymnasium
+
 from mame_zoo.env import MameParallelEnv
+from mame_zoo.single_agent import gym_id
 
 
 def render(name: str) -> str:
@@ -25,12 +28,13 @@ def render(name: str) -> str:
     if machine:
         system = "a2600p" if getattr(game, "pal", False) else "a2600"
         lines.append(f"| Machine | MAME `{system}`, cartridge `{machine}.bin` from the ale-py wheel |")
-    if getattr(game, "one_player_mode", None) is not None:
-        gym_id = f"mame_zoo/{game.name.title().replace('_', '')}-v{game.version}"
-        lines.append(f"| Single agent vs the console | `gymnasium.make(\"{gym_id}\")` |")
+    if getattr(game, "one_player_mode", 0) is not None:  # SF3 has no such field: it always has the mode
+        lines.append(f"| Single agent vs the built-in opponent | `gymnasium.make(\"{gym_id(game.env_name)}\")` |")
     lines += ["", "## Actions", ""]
     meanings = getattr(game, "action_meanings", None)
-    if meanings:
+    if meanings and isinstance(env.action_space(agent), gymnasium.spaces.MultiDiscrete):
+        lines += ["An action is `[move, attack]`:", ""] + [f"- {m}" for m in meanings()]
+    elif meanings:
         lines += ["| index | action |", "|---|---|"] + [f"| {i} | {m} |" for i, m in enumerate(meanings())]
     lines += ["", "## RAM variables read by the rules", "", "| name | address | type |", "|---|---|---|"]
     lines += [f"| `{n}` | `{v.address:#06x}` | {v.dtype} |" for n, v in game.vars.items()]
@@ -39,6 +43,9 @@ def render(name: str) -> str:
     sources = getattr(game, "sources", ())
     if sources:
         lines += ["Sources: " + "; ".join(sources) + ".", ""]
+    extra = getattr(game, "extra_doc", "")
+    if extra:
+        lines += [extra.strip(), ""]
     lines += ["## Version history", ""] + [f"* {h}" for h in getattr(game, "history", ())] + [""]
     return "\n".join(lines)
 

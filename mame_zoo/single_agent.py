@@ -7,7 +7,7 @@ from typing import Any
 import gymnasium
 import numpy as np
 
-from mame_zoo.env import MameParallelEnv
+from mame_zoo.env import MameParallelEnv, configure
 
 
 class SingleAgentEnv(gymnasium.Env):
@@ -24,10 +24,10 @@ class SingleAgentEnv(gymnasium.Env):
     def __init__(self, game: str = "boxing_v0", **kwargs: Any) -> None:
         from mame_zoo.games import declaration
 
-        decl = declaration(game)
+        decl, env_kwargs = configure(declaration(game), kwargs)
         if not hasattr(decl, "with_single_agent"):
             raise ValueError(f"{game} has no single-agent mode")
-        self._env = MameParallelEnv(decl.with_single_agent(), **kwargs)
+        self._env = MameParallelEnv(decl.with_single_agent(), **env_kwargs)
         self._agent = self._env.possible_agents[0]
         self.observation_space = self._env.observation_space(self._agent)
         self.action_space = self._env.action_space(self._agent)
@@ -65,10 +65,14 @@ def register_envs() -> None:
     """Register the single-agent envs with Gymnasium (``gymnasium.make("mame_zoo/Boxing-v0")``)."""
     from mame_zoo.games.atari import GAMES
 
-    for game in GAMES:
-        if game.one_player_mode is None:
-            continue
-        env_id = f"mame_zoo/{game.name.title().replace('_', '')}-v{game.version}"
+    for env_name in [g.env_name for g in GAMES if g.one_player_mode is not None] + ["sfiii3n_v0"]:
+        env_id = gym_id(env_name)
         if env_id not in gymnasium.registry:
             gymnasium.register(id=env_id, entry_point="mame_zoo.single_agent:SingleAgentEnv",
-                               kwargs={"game": game.env_name})
+                               kwargs={"game": env_name})
+
+
+def gym_id(env_name: str) -> str:
+    """The Gymnasium id of a game's single-agent env: ``boxing_v0`` -> ``mame_zoo/Boxing-v0``."""
+    name, version = env_name.rsplit("_v", 1)
+    return "mame_zoo/" + "".join(part[:1].upper() + part[1:] for part in name.split("_")) + f"-v{version}"

@@ -61,7 +61,15 @@ class PressUntil:
     decode_bcd: bool = False
 
 
-StartOp = Wait | Hold | PressUntil
+@dataclass(frozen=True)
+class Write:
+    """Write ``value`` into RAM variable ``var`` (e.g. a game setting), then check it reads back."""
+
+    var: Var
+    value: int
+
+
+StartOp = Wait | Hold | PressUntil | Write
 
 
 def check_unique(names: list[str], what: str) -> None:

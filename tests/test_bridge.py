@@ -1,7 +1,7 @@
 """The bridge against real MAME running Atari 2600 Boxing (ROM from ale-py): protocol, reads, inputs, frames,
 save states and determinism.
 
-Boxing facts used (measured, see /work/shared/facts/MAME_LUA_BRIDGE.md §4): RAM is 0x80-0xff; 0x91 is the clock
+Boxing facts used (measured on MAME 0.251): RAM is 0x80-0xff; 0x91 is the clock
 (0xAA in attract mode, 0x59 once a game runs); 0xA0/0xA2 are player 1's x/y.
 """
 

@@ -14,6 +14,7 @@ from mame_zoo.games.atari import GAMES as ATARI_GAMES
 
 #: environment name -> module path
 REGISTRY: dict[str, str] = {g.env_name: f"mame_zoo.games.{g.env_name}" for g in ATARI_GAMES}
+REGISTRY["sfiii3n_v0"] = "mame_zoo.games.sfiii3n_v0"
 
 
 def load(name: str) -> ModuleType:

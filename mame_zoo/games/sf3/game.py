@@ -1,0 +1,183 @@
+"""The SF3 game declaration: the pure-logic layer (memory, characters, actions, flow) wired to the framework.
+
+Versus (``mode="versus"``): ``first_0`` plays P1 and ``second_0`` plays P2, both human-controlled from boot
+(coins, both Start buttons, character select for both). Vs CPU (``mode="vs_cpu"``): one agent climbs the
+arcade ladder against the game's CPU on ``side``. The start sequences follow the community sources
+(``docs/sf3.md``, game flow); they are driven by RAM where the sources name the variables, and **have not been
+run on the real ROM** by the developers (it cannot be shipped): check them with your own romset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import gymnasium
+
+from mame_zoo.bridge import MachineConfig
+from mame_zoo.env import Controller, Game, Rules
+from mame_zoo.games.sf3.actions import (
+    COIN1,
+    COIN2,
+    START1,
+    START2,
+    SF3Controller,
+    action_meanings,
+    action_space,
+    noop_action,
+)
+from mame_zoo.games.sf3.characters import outfit, selectable_character, selection_ops, super_art
+from mame_zoo.games.sf3.flow import BONUS_MODES, SF3Rules
+from mame_zoo.games.sf3.memory import FLOW_VARS, FRAME_VARS
+from mame_zoo.games.sf3.observation import observation_space
+from mame_zoo.roms import require_romset, rom_paths
+from mame_zoo.spec import Hold, PressUntil, StartOp, Wait, Write
+
+SYSTEM = "sfiii3n"
+BOOT_FRAMES = 900  # power-on to attract mode; no public figure exists (docs/sf3.md §5), so be generous
+FIGHT_WAIT = 3000  # polls (2 frames each) for the fight to start after the last selection
+
+
+@dataclass(frozen=True)
+class SF3Game(Game):
+    """Street Fighter III 3rd Strike on MAME (``sfiii3n``), versus or against the CPU.
+
+    Args:
+        mode: ``"versus"`` (two agents) or ``"vs_cpu"`` (one agent, the arcade ladder).
+        characters: character names, P1 then P2 (vs CPU: only the agent's side is used).
+        super_arts: Super Art per player, 1-3 (or ``"I"``, ``"II"``, ``"III"``).
+        outfits: colour/outfit per player, 1-7.
+        side: vs CPU: 0 = the agent plays P1, 1 = P2.
+        difficulty: vs CPU: 1-8 (written into the game's setting and read back), or None to keep the ROM's.
+        action_scheme: ``"multi_discrete"`` (``MultiDiscrete([9, 10])``: move x attack, MAMEToolkit's order),
+            ``"discrete"`` (``Discrete(18)``: a move or an attack) or ``"combined"`` (``Discrete(90)``).
+        rounds: end an episode after this many rounds (None: a whole match).
+        matches: versus: matches per episode.
+        continue_game: vs CPU: continue after a lost match instead of ending the episode.
+        bonus: ``"skip"`` (agents' actions are ignored in bonus stages) or ``"play"``; no reward either way.
+    """
+
+    mode: str = "versus"
+    characters: tuple[str, str] = ("Ryu", "Ken")
+    super_arts: tuple[int | str, int | str] = (1, 1)
+    outfits: tuple[int | str, int | str] = (1, 2)
+    side: int = 0
+    difficulty: int | None = None
+    action_scheme: str = "multi_discrete"
+    rounds: int | None = None
+    matches: int = 1
+    continue_game: bool = False
+    bonus: str = "skip"
+
+    name = "sfiii3n"
+    version = 0
+    render_fps = 60
+    vars = FRAME_VARS
+    description = ("Street Fighter III 3rd Strike: Fight for the Future (Japan 990608, NO CD), two fighters, "
+                   "best of 3 rounds. Reward per step: damage dealt minus damage taken (zero-sum).")
+    history = ("v0: first release (mame_zoo 0.1.0); start sequences not yet checked on a real ROM",)
+    sources = ("docs/sf3.md (modes, settings, the RAM map's sources and known uncertainties)",)
+    #: constructor keywords of the env factories that configure the game rather than the env
+    options = ("characters", "super_arts", "outfits", "side", "difficulty", "action_scheme", "rounds", "matches",
+               "continue_game", "bonus")
+
+    def __post_init__(self) -> None:
+        # validate now, in the constructor, with errors that list the valid values
+        if self.mode not in ("versus", "vs_cpu"):
+            raise ValueError(f"mode must be 'versus' or 'vs_cpu', got {self.mode!r}")
+        object.__setattr__(self, "characters", tuple(selectable_character(c).name for c in self.characters))
+        object.__setattr__(self, "super_arts", tuple(super_art(a) for a in self.super_arts))
+        object.__setattr__(self, "outfits", tuple(outfit(o) for o in self.outfits))
+        if len(self.characters) != 2 or len(self.super_arts) != 2 or len(self.outfits) != 2:
+            raise ValueError("characters, super_arts and outfits take one value per player (P1, P2)")
+        if self.side not in (0, 1):
+            raise ValueError(f"side must be 0 (P1) or 1 (P2), got {self.side!r}")
+        if self.difficulty is not None and (not isinstance(self.difficulty, int) or not 1 <= self.difficulty <= 8):
+            raise ValueError(f"difficulty must be an int from 1 to 8 or None, got {self.difficulty!r}")
+        if self.bonus not in BONUS_MODES:
+            raise ValueError(f"bonus must be one of {BONUS_MODES}, got {self.bonus!r}")
+        action_space(self.action_scheme)  # validates the scheme
+        self.rules()  # validates rounds / matches
+
+    # --- identity and agents --------------------------------------------------------------------------
+    @property
+    def agents(self) -> tuple[str, ...]:  # type: ignore[override]
+        return ("first_0", "second_0") if self.mode == "versus" else ("first_0",)
+
+    @property
+    def sides(self) -> tuple[int, ...]:
+        """The player (0 = P1, 1 = P2) each agent drives."""
+        return (0, 1) if self.mode == "versus" else (self.side,)
+
+    def with_single_agent(self) -> SF3Game:
+        """The vs-CPU variant (used by the Gymnasium env)."""
+        return replace(self, mode="vs_cpu")
+
+    # --- start ------------------------------------------------------------------------------------------
+    @property
+    def start(self) -> tuple[StartOp, ...]:  # type: ignore[override]
+        ops: list[StartOp] = [Wait(BOOT_FRAMES)]
+        if self.mode == "vs_cpu" and self.difficulty is not None:
+            ops.append(Write(FRAME_VARS["difficulty"], self.difficulty - 1))  # Game_setting.level 0..7 [DEC-gcjp]
+        coins, starts = (COIN1, COIN2), (START1, START2)
+        for side in self.sides:  # a credit and a Start for every human side [GF-readme]
+            ops += [Hold({coins[side]: 1}, 10), Wait(20)]
+        for side in self.sides:
+            ops += [Hold({starts[side]: 1}, 10), Wait(30)]
+        for side in self.sides:
+            ops += selection_ops(side, self.characters[side], self.super_arts[side], self.outfits[side])
+        ops.append(PressUntil({}, FLOW_VARS["fighting"], 1, press=1, release=1, max_presses=FIGHT_WAIT))
+        return tuple(ops)
+
+    @property
+    def restart(self) -> tuple[StartOp, ...]:  # type: ignore[override]
+        return (Wait(3),)  # the screen is not in a save state: let it settle (see MameParallelEnv.reset)
+
+    # --- machine, actions, rules, observations --------------------------------------------------------
+    def machine(self, rom_path: str | Sequence[str] | None) -> MachineConfig:
+        paths = rom_paths(rom_path)
+        require_romset(SYSTEM, paths)
+        return MachineConfig(SYSTEM, {}, tuple(paths))
+
+    def action_space(self, agent: str, full_action_space: bool) -> gymnasium.spaces.Space:
+        return action_space(self.action_scheme)
+
+    def noop_action(self, agent: str, full_action_space: bool) -> Any:
+        return noop_action(self.action_scheme)
+
+    def action_meanings(self, full_action_space: bool = False) -> list[str]:
+        """Names of the actions (for ``multi_discrete``: the move names, then the attack names)."""
+        meanings = action_meanings(self.action_scheme)
+        if isinstance(meanings, tuple):
+            return [f"move {i}: {m}" for i, m in enumerate(meanings[0])] + [
+                f"attack {i}: {a}" for i, a in enumerate(meanings[1])]
+        return list(meanings)
+
+    def controller(self, full_action_space: bool) -> Controller:
+        return SF3Controller(self.sides, self.action_scheme, self.agents)
+
+    def rules(self) -> Rules:
+        return SF3Rules(self.mode, human_side=self.side, rounds=self.rounds, matches=self.matches,
+                        continue_game=self.continue_game, bonus=self.bonus)
+
+    def frame_shape(self) -> tuple[int, int]:
+        return (224, 384)
+
+    def ram_state_space(self) -> gymnasium.spaces.Dict:
+        return observation_space(perspective=True)
+
+    def ram_state(self, rules: Rules, agent_index: int) -> dict[str, Any]:
+        assert isinstance(rules, SF3Rules)
+        return rules.observation(self.sides[agent_index])
+
+    @property
+    def rules_doc(self) -> str:
+        """Reward and episode rules, for the docs page."""
+        return (SF3Rules.__doc__ or "").strip().split("\n")[0] + (
+            " Reward per agent: damage dealt minus damage taken in health points (a KO costs all remaining health; "
+            "refills between rounds and bonus stages give nothing). An episode is one match (best of 3) by "
+            "default; `rounds=` and `matches=` change that.")
+
+
+VERSUS = SF3Game()
