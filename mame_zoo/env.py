@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import hashlib
 import os
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -16,7 +18,8 @@ from pettingzoo.utils import OrderEnforcingWrapper
 from pettingzoo.utils.conversions import parallel_to_aec
 
 from mame_zoo.bridge import Agg, Bridge, MachineConfig, ReadSpec
-from mame_zoo.errors import InvalidAction, InvalidGameSpec, ResetNeeded
+from mame_zoo.errors import InvalidAction, InvalidGameSpec, ResetNeeded, StateError
+from mame_zoo.roms import find_romset
 from mame_zoo.spec import FrameOutcome, Hold, Input, PressUntil, StartOp, Var, Wait, Write, bcd
 
 ObsType = Literal["rgb_image", "grayscale_image", "ram"]
@@ -35,6 +38,24 @@ def _check_multi_discrete(agent: str, action: Any, space: gymnasium.spaces.Multi
     if (arr < 0).any() or (arr >= space.nvec).any():
         raise InvalidAction(f"action {arr.tolist()} of {agent!r} is out of range {space.nvec.tolist()}")
     return tuple(int(x) for x in arr)
+
+
+def _romset_files(machine: MachineConfig) -> list[str]:
+    """The files of ``machine.system``'s romset found in ``machine.rompath`` (a zip, or a folder's files)."""
+    found = find_romset(machine.system, list(machine.rompath))
+    if found is None:
+        return []
+    if os.path.isdir(found):
+        return sorted(os.path.join(found, n) for n in os.listdir(found))
+    return [found]
+
+
+def _file_digest(path: str) -> bytes:
+    digest = hashlib.sha1()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.digest()
 
 
 def _is_int(value: Any) -> bool:
@@ -57,6 +78,10 @@ class Rules(abc.ABC):
 
     def end_step(self) -> dict[str, Any]:
         """Info shared by every agent after a step (default: nothing); may reset per-step bookkeeping."""
+        return {}
+
+    def forced_inputs(self) -> dict[Input, int]:
+        """Inputs set for the next step whatever the agents do (e.g. a coin on a continue screen)."""
         return {}
 
 
@@ -154,6 +179,9 @@ class MameParallelEnv(ParallelEnv, EzPickle):
             declare one, e.g. SF3); the RAM-state dict is in every agent's info either way.
         mame_window / throttle / sound: MAME's own window, real-time speed and sound (for watching and
             debugging; training wants them off).
+        state_cache: a folder where the start state (after the game's menus) is kept between processes, keyed
+            by game, settings, MAME version and ROM contents, so later envs skip the start sequence. Default:
+            ``MAME_ZOO_STATE_CACHE``, else no cache (nothing is written outside the per-process temp dir).
     """
 
     def __init__(self, game: Game, obs_type: str = "rgb_image", frameskip: int = 1,
@@ -161,9 +189,10 @@ class MameParallelEnv(ParallelEnv, EzPickle):
                  render_mode: str | None = None, noop_max: int = 30,
                  rom_path: str | Sequence[str] | None = None, mame: str | None = None, timeout: float = 10.0,
                  ram_state: bool = False, mame_window: bool = False, throttle: bool = False,
-                 sound: bool = False) -> None:
+                 sound: bool = False, state_cache: str | os.PathLike[str] | None = None) -> None:
         EzPickle.__init__(self, game, obs_type, frameskip, repeat_action_probability, max_cycles, full_action_space,
-                          render_mode, noop_max, rom_path, mame, timeout, ram_state, mame_window, throttle, sound)
+                          render_mode, noop_max, rom_path, mame, timeout, ram_state, mame_window, throttle, sound,
+                          state_cache)
         if not isinstance(obs_type, str) or obs_type not in _OBS_ALIASES:
             raise ValueError(f"obs_type must be one of {sorted(_OBS_ALIASES)}, got {obs_type!r}")
         if not _is_int(frameskip) or not 1 <= frameskip <= 1000:
@@ -206,6 +235,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         # one space object per agent: seeding one agent's space must not reseed the others'
         self.ram_state = bool(ram_state)
         self.mame_window, self.throttle, self.sound = bool(mame_window), bool(throttle), bool(sound)
+        self.state_cache = os.fspath(state_cache) if state_cache is not None else None
         self.observation_spaces = {a: self._make_obs_space(shape) for a in self.possible_agents}
 
         self._bridge: Bridge | None = None
@@ -248,7 +278,8 @@ class MameParallelEnv(ParallelEnv, EzPickle):
 
     def _boot(self) -> None:
         game = self.game
-        bridge = Bridge(game.machine(self.rom_path), mame=self.mame, timeout=self.timeout,
+        machine = game.machine(self.rom_path)
+        bridge = Bridge(machine, mame=self.mame, timeout=self.timeout,
                         render=self.mame_window, throttle=self.throttle, sound=self.sound)
         self._bridge, self._spaces = bridge, {}
         try:
@@ -262,14 +293,53 @@ class MameParallelEnv(ParallelEnv, EzPickle):
                 var, size = game.ram_obs  # type: ignore[misc]
                 specs.append(ReadSpec(self._space_id(var), var.address, "u8", size, Agg.LAST))
             bridge.set_reads(specs)
+            cached = self._cached_start(machine, bridge)
+            if cached is not None:
+                self._start_state = cached
+                return
             self._run_ops(game.start)
             self._start_state = os.path.join(bridge.workdir, "start.sta")
             bridge.save_state(self._start_state)
             bridge.step(1, frame=False)  # the state is written before this frame; reset() loads it back
+            self._store_start(machine, bridge)
         except BaseException:
             bridge.close()
             self._bridge = None
             raise
+
+    # --- start-state cache (opt-in: state_cache= or MAME_ZOO_STATE_CACHE; never a default folder in $HOME) ----
+    def _cache_path(self, machine: MachineConfig, bridge: Bridge) -> str | None:
+        folder = self.state_cache or os.environ.get("MAME_ZOO_STATE_CACHE")
+        if not folder:
+            return None
+        game = self.game
+        key = hashlib.sha1()
+        settings = {k: getattr(game, k) for k in getattr(game, "options", ())}
+        key.update(repr((game.env_name, bridge.hello.mame_version, machine.system, settings, tuple(game.start),
+                         self.obs_type == "ram")).encode())
+        for path in [*machine.media.values(), *_romset_files(machine)]:
+            key.update(_file_digest(path))
+        return os.path.join(os.path.abspath(folder), f"{game.env_name}-{key.hexdigest()[:20]}.sta")
+
+    def _cached_start(self, machine: MachineConfig, bridge: Bridge) -> str | None:
+        path = self._cache_path(machine, bridge)
+        if path is None or not os.path.isfile(path):
+            return None
+        try:
+            bridge.load_state(path)  # validated here; reset() loads it again
+        except StateError:
+            return None  # a damaged or foreign file: rebuild it
+        bridge.step(1, frame=False)
+        return path
+
+    def _store_start(self, machine: MachineConfig, bridge: Bridge) -> None:
+        path = self._cache_path(machine, bridge)
+        if path is None or self._start_state is None:
+            return
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        shutil.copyfile(self._start_state, tmp)
+        os.replace(tmp, path)  # atomic: parallel envs may race to write the same state
 
     def _space_id(self, var: Var) -> int:
         assert self._bridge is not None
@@ -277,6 +347,11 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         if key not in self._spaces:
             self._spaces[key] = self._bridge.space(*key).id
         return self._spaces[key]
+
+    def _field_id(self, field: Input) -> int:
+        assert self._bridge is not None
+        fid = self._fields[field] = self._bridge.field(*field)
+        return fid
 
     def _run_ops(self, ops: Sequence[StartOp]) -> None:
         bridge = self._bridge
@@ -414,7 +489,10 @@ class MameParallelEnv(ParallelEnv, EzPickle):
             if p and self.np_random.random() < p:
                 action = self._last_actions.get(agent, self._noop[agent])
             chosen[agent] = self._last_actions[agent] = action
-        inputs = {self._fields[f]: v for f, v in self._controller.encode(chosen, self.frameskip).items()}
+        encoded = self._controller.encode(chosen, self.frameskip)
+        encoded.update(self._rules.forced_inputs())
+        fields = self._fields
+        inputs = {(fields[f] if f in fields else self._field_id(f)): v for f, v in encoded.items()}
         result = self._bridge.step(self.frameskip, inputs, frame=self._needs_frame, crop=self.game.crop)
         self._store(result)
 

@@ -644,3 +644,24 @@ def test_cursor_direction_shortest_path() -> None:
             while (d := characters.cursor_direction(cell, target)) is not None:
                 cell, steps = characters.move_cursor(cell, d), steps + 1
             assert characters.GRID[cell] == target and steps <= 9
+
+
+def test_continue_screen_presses_coin_and_start_only_when_continuing() -> None:
+    from mame_zoo.games.sf3.actions import COIN1, COIN2, START1, START2
+    from mame_zoo.games.sf3.memory import SCREEN_CONTINUE
+
+    for human_side, (coin, start) in ((0, (COIN1, START1)), (1, (COIN2, START2))):
+        rules = SF3Rules("vs_cpu", human_side=human_side, continue_game=True)
+        rules.reset({})
+        assert rules.forced_inputs() == {}
+        rules.on_continue = True
+        pressed = set()
+        for t in range(32):
+            rules.t = t
+            pressed |= {f for f, v in rules.forced_inputs().items() if v}
+        assert pressed == {coin, start}
+        assert SCREEN_CONTINUE == 7
+    quitting = SF3Rules("vs_cpu", continue_game=False)
+    quitting.reset({})
+    quitting.on_continue = True
+    assert quitting.forced_inputs() == {}

@@ -161,6 +161,16 @@ class SF3Rules(Rules):
         """True while the env should override the agents with no-ops (a bonus stage with ``bonus="skip"``)."""
         return self.in_bonus and self.bonus == "skip"
 
+    def forced_inputs(self) -> dict[tuple[str, str], int]:
+        """Inputs the env presses whatever the agents do: on the continue screen with ``continue_game``, a coin
+        and Start for the human's side, alternating by frame so each press registers."""
+        if not (self.on_continue and self.continue_game and self.mode == "vs_cpu"):
+            return {}
+        from mame_zoo.games.sf3.actions import COIN1, COIN2, START1, START2
+
+        coin, start = (COIN1, START1) if self.human_side == 0 else (COIN2, START2)
+        return {coin: 1, start: 0} if (self.t // 8) % 2 == 0 else {coin: 0, start: 1}
+
     @property
     def stage(self) -> int:
         """Current arcade stage 1..10: from ``VS_Index`` in vs-CPU mode [DEC-wb]; in versus mode matches + 1."""
