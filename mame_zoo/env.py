@@ -232,10 +232,10 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         else:
             h, w = game.frame_shape()
             shape = (h, w, 3 if self.obs_type == "rgb_image" else 1)
-        # one space object per agent: seeding one agent's space must not reseed the others'
         self.ram_state = bool(ram_state)
         self.mame_window, self.throttle, self.sound = bool(mame_window), bool(throttle), bool(sound)
         self.state_cache = os.fspath(state_cache) if state_cache is not None else None
+        # one space object per agent: seeding one agent's space must not reseed the others'
         self.observation_spaces = {a: self._make_obs_space(shape) for a in self.possible_agents}
 
         self._bridge: Bridge | None = None

@@ -455,3 +455,23 @@ def test_home_is_untouched_and_workdir_is_private(mame_binary: str, boxing_confi
     assert _tree(real_home_mame) == real_before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "s.sta"]
 
+
+
+def test_interrupt_mid_step_closes_the_bridge_cleanly(mame_binary: str, boxing_config: MachineConfig) -> None:
+    """A KeyboardInterrupt while waiting for MAME must not leave a half-read reply for the next request."""
+    import threading
+
+    bridge = Bridge(boxing_config, mame=mame_binary)
+    assert bridge.pid is not None
+    os.kill(bridge.pid, signal.SIGSTOP)  # the step will wait; interrupt it from a timer thread
+    timer = threading.Timer(0.5, lambda: signal.pthread_kill(threading.main_thread().ident, signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            bridge.step(1)
+    finally:
+        timer.cancel()
+    assert bridge.closed
+    with pytest.raises(EmulatorClosed):
+        bridge.step(1)
+    assert mame_gone(bridge)

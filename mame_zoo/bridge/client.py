@@ -359,10 +359,18 @@ class Bridge:
         self._seq = (self._seq + 1) & 0xFFFFFFFF or 1
         what = what or op.name
         try:
-            os.write(self._cmd, HEADER.pack(len(body), self._seq, op) + body)
-        except BrokenPipeError:
-            self._fail_dead(what)
-        status, reply = self._receive(self._seq, self.timeout if timeout is None else timeout, what)
+            try:
+                os.write(self._cmd, HEADER.pack(len(body), self._seq, op) + body)
+            except BrokenPipeError:
+                self._fail_dead(what)
+            status, reply = self._receive(self._seq, self.timeout if timeout is None else timeout, what)
+        except MameZooError:
+            raise  # already handled: MAME is gone and the bridge closed
+        except BaseException:
+            # Interrupted mid-request (KeyboardInterrupt, a signal handler's exception, ...): the reply may be
+            # half read, so the session cannot go on. Kill MAME rather than misread the next reply.
+            self._shutdown()
+            raise
         if status == Status.ERROR:
             kind = reply[0]
             message, _ = unpack_str(reply, 1)
