@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,23 +16,12 @@ TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:  # lets the test modules `import placeholders`
     sys.path.insert(0, str(TESTS_DIR))
 
+from procs import mame_pids, parent_of  # noqa: E402
+
 from mame_zoo.bridge import Bridge, MachineConfig, find_mame  # noqa: E402
 from mame_zoo.errors import MameNotFound  # noqa: E402
 
 REAP_GRACE = 2.0  # seconds a finished MAME may take to disappear from the process table
-
-
-def _mame_pids() -> set[int]:
-    out = subprocess.run(["pgrep", "-x", "mame"], capture_output=True, text=True, check=False).stdout
-    return {int(p) for p in out.split()}
-
-
-def _parent_of(pid: int) -> int | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return int(stat.rsplit(")", 1)[1].split()[1])
 
 
 def _ours(pids: set[int]) -> set[int]:
@@ -43,19 +32,19 @@ def _ours(pids: set[int]) -> set[int]:
     MAME we leaked stays our child (a zombie that was never reaped still shows up here too).
     """
     me = os.getpid()
-    return {pid for pid in pids if _parent_of(pid) == me}
+    return {pid for pid in pids if parent_of(pid) == me}
 
 
 @pytest.fixture(autouse=True)
 def no_mame_left() -> Iterator[None]:
     """Fail the test if it leaves a MAME process behind (after a short grace period for reaping)."""
-    before = _mame_pids()
+    before = mame_pids()
     yield
     deadline = time.monotonic() + REAP_GRACE
-    left = _ours(_mame_pids() - before)
+    left = _ours(mame_pids() - before)
     while left and time.monotonic() < deadline:
         time.sleep(0.05)
-        left = _ours(_mame_pids() - before)
+        left = _ours(mame_pids() - before)
     if left:
         for pid in left:  # do not let one leak fail every later test
             try:
@@ -97,3 +86,20 @@ def boxing(mame_binary: str, boxing_config: MachineConfig) -> Iterator[Bridge]:
         yield bridge
     finally:
         bridge.close()
+
+
+@pytest.fixture
+def closing() -> Iterator[Callable[[Any], Any]]:
+    """``track(env)`` registers an env to be closed after the test (before the MAME-leak check runs)."""
+    envs: list[Any] = []
+
+    def track(env: Any) -> Any:
+        envs.append(env)
+        return env
+
+    yield track
+    for env in reversed(envs):
+        try:
+            env.close()
+        except Exception:
+            pass

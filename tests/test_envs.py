@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import os
 import pickle
-import subprocess
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -34,6 +32,7 @@ from pettingzoo.test import (
     render_test,
     seed_test,
 )
+from procs import mame_descendants
 
 import mame_zoo
 from mame_zoo.env import MameParallelEnv
@@ -57,41 +56,6 @@ def bcd(value: int) -> int:
 
 def digest(obs: np.ndarray) -> str:
     return hashlib.sha1(np.ascontiguousarray(obs).tobytes()).hexdigest()
-
-
-def mame_descendants() -> set[int]:
-    """Running ``mame`` processes that descend from this pytest process (not other users' MAMEs)."""
-    out = subprocess.run(["pgrep", "-x", "mame"], capture_output=True, text=True, check=False).stdout
-    me, found = os.getpid(), set()
-    for pid in map(int, out.split()):
-        p = pid
-        while p > 1:
-            try:
-                with open(f"/proc/{p}/stat") as f:
-                    p = int(f.read().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                break
-            if p == me:
-                found.add(pid)
-                break
-    return found
-
-
-@pytest.fixture
-def closing() -> Iterator[Callable[[Any], Any]]:
-    """``track(env)`` registers an env to be closed after the test (before the MAME-leak check runs)."""
-    envs: list[Any] = []
-
-    def track(env: Any) -> Any:
-        envs.append(env)
-        return env
-
-    yield track
-    for env in reversed(envs):
-        try:
-            env.close()
-        except Exception:
-            pass
 
 
 def tracked(factory: Callable[..., Any], track: Callable[[Any], Any], **defaults: Any) -> Callable[..., Any]:

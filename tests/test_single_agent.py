@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium
 import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
+from procs import mame_descendants, wait_gone
 
 import mame_zoo  # noqa: F401  (registers the mame_zoo/* ids)
 from mame_zoo.errors import InvalidAction, ResetNeeded
@@ -22,55 +20,6 @@ pytestmark = pytest.mark.timeout(120)
 
 BOXING = "mame_zoo/Boxing-v0"
 P1_X, P2_X, P1_Y, P2_Y = 0x20, 0x21, 0x22, 0x23  # Boxing RAM (offsets from 0x80)
-
-
-def mame_descendants() -> set[int]:
-    """Running ``mame`` processes that descend from this pytest process."""
-    out = subprocess.run(["pgrep", "-x", "mame"], capture_output=True, text=True, check=False).stdout
-    me, found = os.getpid(), set()
-    for pid in map(int, out.split()):
-        p = pid
-        while p > 1:
-            try:
-                with open(f"/proc/{p}/stat") as f:
-                    p = int(f.read().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                break
-            if p == me:
-                found.add(pid)
-                break
-    return found
-
-
-def running(pids: set[int]) -> set[int]:
-    alive = set()
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state not in ("Z", "X"):
-            alive.add(pid)
-    return alive
-
-
-def wait_gone(pids: set[int], timeout: float = 10.0) -> set[int]:
-    deadline = time.monotonic() + timeout
-    while running(pids) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return running(pids)
-
-
-@pytest.fixture
-def closing() -> Iterator[Callable[[Any], Any]]:
-    envs: list[Any] = []
-    yield lambda env: envs.append(env) or env
-    for env in reversed(envs):
-        try:
-            env.close()
-        except Exception:
-            pass
 
 
 def test_registered_ids() -> None:

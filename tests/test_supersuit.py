@@ -6,70 +6,18 @@ pytest (the autouse leak check cannot see them), so the test tracks them itself 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
 import supersuit as ss
 from pettingzoo.test import api_test
+from procs import mame_descendants, wait_gone
 
 from mame_zoo.games import boxing_v0, pong_v0
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def mame_descendants() -> set[int]:
-    """Running ``mame`` processes that descend from this pytest process."""
-    out = subprocess.run(["pgrep", "-x", "mame"], capture_output=True, text=True, check=False).stdout
-    me, found = os.getpid(), set()
-    for pid in map(int, out.split()):
-        p = pid
-        while p > 1:
-            try:
-                with open(f"/proc/{p}/stat") as f:
-                    p = int(f.read().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                break
-            if p == me:
-                found.add(pid)
-                break
-    return found
-
-
-def running(pids: set[int]) -> set[int]:
-    """The pids that are still live processes (zombies count as gone)."""
-    alive = set()
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state not in ("Z", "X"):
-            alive.add(pid)
-    return alive
-
-
-def wait_gone(pids: set[int], timeout: float = 10.0) -> set[int]:
-    deadline = time.monotonic() + timeout
-    while running(pids) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return running(pids)
-
-
-@pytest.fixture
-def closing() -> Iterator[Callable[[Any], Any]]:
-    envs: list[Any] = []
-    yield lambda env: envs.append(env) or env
-    for env in reversed(envs):
-        try:
-            env.close()
-        except Exception:
-            pass
 
 
 def preprocess(env: Any) -> Any:
