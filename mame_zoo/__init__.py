@@ -9,6 +9,7 @@ Quick start::
 
 from mame_zoo import errors
 from mame_zoo.bridge import Bridge, MachineConfig, ReadSpec
+from mame_zoo.declarative import make_from_file
 from mame_zoo.env import MameParallelEnv
 from mame_zoo.registry import make, names
 from mame_zoo.single_agent import SingleAgentEnv, register_envs
@@ -18,4 +19,4 @@ __version__ = "0.1.0"
 register_envs()
 
 __all__ = ["Bridge", "MachineConfig", "MameParallelEnv", "ReadSpec", "SingleAgentEnv", "__version__", "errors",
-           "make", "names"]
+           "make", "make_from_file", "names"]

@@ -1,4 +1,4 @@
-"""The ``mame-zoo`` command: doctor, games, actions, demo."""
+"""The ``mame-zoo`` command: doctor, games, actions, demo, find, debug."""
 
 from __future__ import annotations
 
@@ -154,6 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gif", default="boxing_demo.gif", help="output GIF ('' for none)")
     p.add_argument("--gif-every", type=int, default=8, help="keep every Nth frame in the GIF")
     p.set_defaults(func=_demo)
+
+    from mame_zoo.finder import register as register_finder
+
+    register_finder(sub)
     return parser
 
 

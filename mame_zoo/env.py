@@ -20,7 +20,7 @@ from pettingzoo.utils.conversions import parallel_to_aec
 from mame_zoo.bridge import Agg, Bridge, MachineConfig, ReadSpec
 from mame_zoo.errors import InvalidAction, InvalidGameSpec, ResetNeeded, StateError
 from mame_zoo.roms import find_romset
-from mame_zoo.spec import FrameOutcome, Hold, Input, PressUntil, StartOp, Var, Wait, Write, bcd
+from mame_zoo.spec import FrameOutcome, Hold, Input, LoadState, PressUntil, StartOp, Var, Wait, Write, bcd
 
 ObsType = Literal["rgb_image", "grayscale_image", "ram"]
 _OBS_ALIASES = {"rgb": "rgb_image", "rgb_image": "rgb_image", "grayscale": "grayscale_image",
@@ -317,7 +317,8 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         settings = {k: getattr(game, k) for k in getattr(game, "options", ())}
         key.update(repr((game.env_name, bridge.hello.mame_version, machine.system, settings, tuple(game.start),
                          self.obs_type == "ram")).encode())
-        for path in [*machine.media.values(), *_romset_files(machine)]:
+        state_files = [op.path for op in game.start if isinstance(op, LoadState)]
+        for path in [*machine.media.values(), *_romset_files(machine), *state_files]:
             key.update(_file_digest(path))
         return os.path.join(os.path.abspath(folder), f"{game.env_name}-{key.hexdigest()[:20]}.sta")
 
@@ -384,6 +385,11 @@ class MameParallelEnv(ParallelEnv, EzPickle):
                 if got != op.value:
                     raise InvalidGameSpec(f"{self.game.env_name}: wrote {op.value} to RAM {op.var.address:#x} but "
                                           f"it reads back {got}; the start sequence does not fit this ROM")
+            elif isinstance(op, LoadState):
+                bridge.load_state(op.path)
+                bridge.step(1, neutral, frame=False)
+            else:
+                raise InvalidGameSpec(f"{self.game.env_name}: unknown start step {op!r}")
 
     # --- PettingZoo API -----------------------------------------------------------------------------
     def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:

@@ -69,7 +69,14 @@ class Write:
     value: int
 
 
-StartOp = Wait | Hold | PressUntil | Write
+@dataclass(frozen=True)
+class LoadState:
+    """Load the MAME save state at ``path``, then run one frame."""
+
+    path: str
+
+
+StartOp = Wait | Hold | PressUntil | Write | LoadState
 
 
 def check_unique(names: list[str], what: str) -> None:

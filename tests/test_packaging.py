@@ -23,6 +23,7 @@ def test_wheel_ships_the_lua_bridge(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "mame_zoo/_lua/bridge.lua" in names
     assert "mame_zoo/bridge/client.py" in names
+    assert "mame_zoo/games/data/boxing.toml" in names  # the built-in games are data files
 
     # A fresh venv; a .pth lends it this interpreter's dependencies (numpy, pettingzoo, ...), appended after
     # its own site-packages, so `import mame_zoo` finds the installed wheel, never the checkout.

@@ -1,0 +1,1013 @@
+"""Finding RAM addresses: snapshots of a running machine's RAM, narrowed down like a cheat finder.
+
+The seed's advice holds: talking to MAME is easy, finding the memory addresses is the work. The finder runs
+any MAME machine over the bridge, lets you play it (MAME's window) or script its inputs, takes RAM snapshots
+and keeps the candidates (address, value type) that behave as the value you look for: equal, changed,
+increased, decreased, changed by N, or equal to a number you see on screen. Survivors are shown with their
+types (``u8``..``s32`` in both byte orders, packed BCD); chosen ones are written into a game file
+(``docs/declarative.md``). It works on any CPU and address space: values are read as the CPU sees them, so
+big-endian machines (e.g. the SH-2 of ``sfiii3n``) work the same way.
+
+Python::
+
+    from mame_zoo.finder import Finder
+
+    with Finder.open("a2600", cart="ale:boxing") as f:
+        f.wait(60)
+        f.press("Reset Game", frames=4)
+        f.new("u8", "bcd8")        # every RAM byte is a candidate
+        f.wait(30)
+        f.equal()                  # keep those that did not change
+        ...
+        f.save("boxing.toml", "score_first", type="bcd8")
+
+Command line: ``mame-zoo find GAME`` (interactive, or ``--script FILE``); ``mame-zoo debug GAME`` opens MAME's
+own debugger (with its cheat commands) on the same machine. Tutorial: ``docs/tutorial_address_finder.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cmd
+import difflib
+import inspect
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+from mame_zoo.bridge import Bridge, MachineConfig, ReadSpec
+from mame_zoo.bridge.client import InputField, SpaceInfo
+from mame_zoo.bridge.process import find_mame, hermetic_args, media_args
+from mame_zoo.declarative.model import DeclarativeGame, Decoder, resolve_media
+from mame_zoo.declarative.write import machine_section, save_vars, var_entry
+from mame_zoo.env import Game
+from mame_zoo.errors import AddressError, InputNotFound, InvalidGameSpec, MameZooError, UnknownGame
+from mame_zoo.roms import rom_paths
+from mame_zoo.spec import Hold, Input, PressUntil, Var, Wait, Write, bcd
+
+MAX_SNAPSHOT = 64 << 20  # bytes of RAM one snapshot may hold
+CHUNK = 0xFFFF  # the bridge's largest step
+
+
+# --- value types -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ValueType:
+    """How bytes at an address are read: size, signedness, byte order, packed BCD."""
+
+    name: str
+    size: int
+    signed: bool = False
+    big_endian: bool = False
+    bcd: bool = False
+    nibble: str = ""  # "hi" or "lo": one half of a byte (a digit or a small counter)
+
+    def values_at(self, data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(values, valid) of this type at ``offsets`` into the byte array ``data`` (BCD: valid digits only)."""
+        out = np.zeros(len(offsets), np.int64)
+        valid = np.ones(len(offsets), bool)
+        for k in range(self.size):
+            byte = data[offsets + k].astype(np.int64)
+            weight = (self.size - 1 - k) if self.big_endian else k
+            if self.bcd:
+                hi, lo = byte >> 4, byte & 0xF
+                valid &= (hi <= 9) & (lo <= 9)
+                out += (hi * 10 + lo) * 100 ** weight
+            else:
+                out |= byte << (8 * weight)
+        if self.nibble:
+            out = (out >> 4) if self.nibble == "hi" else (out & 0xF)
+        if self.signed:
+            bits = 8 * self.size
+            out = np.where(out >= 1 << (bits - 1), out - (1 << bits), out)
+        return out, valid
+
+    def var(self, address: int, space: SpaceInfo) -> tuple[Var, Decoder]:
+        """The game-file variable reading this type at ``address`` (native order, or ``byteswap``)."""
+        dtype = f"{'s' if self.signed else 'u'}{8 * self.size}"
+        swap = self.size > 1 and self.big_endian != space.big_endian
+        var = Var(address, dtype, space.device, space.name)
+        if self.nibble:
+            return var, Decoder(dtype, mask=0xF0, shift=4) if self.nibble == "hi" else Decoder(dtype, mask=0x0F)
+        return var, Decoder(dtype, swap, bcd=self.bcd)
+
+
+def _types() -> dict[str, ValueType]:
+    out = {"u8": ValueType("u8", 1), "s8": ValueType("s8", 1, True), "bcd8": ValueType("bcd8", 1, bcd=True),
+           "hi4": ValueType("hi4", 1, nibble="hi"), "lo4": ValueType("lo4", 1, nibble="lo")}
+    for size in (2, 4):
+        for order, big in (("le", False), ("be", True)):
+            out[f"u{8 * size}{order}"] = ValueType(f"u{8 * size}{order}", size, False, big)
+            out[f"s{8 * size}{order}"] = ValueType(f"s{8 * size}{order}", size, True, big)
+            out[f"bcd{8 * size}{order}"] = ValueType(f"bcd{8 * size}{order}", size, False, big, True)
+    return out
+
+
+#: every value type the finder knows; ``u16`` (no order) means the space's own byte order
+TYPES: dict[str, ValueType] = _types()
+OPS = ("equal", "not_equal", "increased", "decreased", "changed_by", "value")
+_ALIASES = {"unchanged": "equal", "same": "equal", "changed": "not_equal", "different": "not_equal",
+            "delta": "changed_by", "is": "value"}
+
+
+def _is_native_alias(name: str) -> bool:
+    return name in ("u16", "s16", "u32", "s32", "bcd16", "bcd32")
+
+
+# --- records -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Snapshot:
+    """The RAM bytes of every searched range at one frame."""
+
+    label: str | None
+    frame: int
+    data: tuple[np.ndarray, ...]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A surviving (address, type): its value now and at the earlier snapshots (oldest first)."""
+
+    address: int
+    type: str
+    value: int
+    history: tuple[int | None, ...] = ()
+
+    def __str__(self) -> str:
+        past = " ".join("-" if v is None else str(v) for v in self.history)
+        return f"{self.address:#010x} {self.type:<8} {self.value:>12}   {past}"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What ``mame-zoo find``/``debug`` runs: the machine, the game (if any) and media as a game file says it."""
+
+    machine: MachineConfig
+    game: Game | None = None
+    media_specs: Mapping[str, str] | None = None
+
+
+def resolve_target(target: str, *, cart: str | None = None, media: Mapping[str, str] | None = None,
+                   rom_path: str | Sequence[str] | None = None) -> Target:
+    """A registered game (``boxing_v0``), a game file (``my.toml``, even one with only ``[machine]``) or a
+    MAME system name (``a2600`` with ``cart="ale:boxing"``, ``sfiii3n`` with ``rom_path``)."""
+    from mame_zoo.declarative.parse import load_machine
+
+    slots = dict(media or {})
+    if cart:
+        slots["cart"] = cart
+    if target.endswith(".toml") or os.path.isfile(target):
+        system, file_media, _, options, game = load_machine(target)
+        specs = {**file_media, **slots}
+        machine = MachineConfig(system, {k: resolve_media(v) for k, v in specs.items()},
+                                tuple(rom_paths(rom_path)), options)
+        return Target(machine, game, specs)
+    from mame_zoo.games import declaration
+
+    try:
+        game = declaration(target)
+    except UnknownGame:
+        game = None
+    if game is not None:
+        machine = game.machine(rom_path)
+        specs = dict(game.media) if isinstance(game, DeclarativeGame) else dict(machine.media)
+        if slots:  # other media for the game's machine (e.g. another cartridge)
+            specs.update(slots)
+            machine = replace(machine, media={**machine.media, **{k: resolve_media(v) for k, v in slots.items()}})
+        return Target(machine, game, specs)
+    machine = MachineConfig(target, {k: resolve_media(v) for k, v in slots.items()}, tuple(rom_paths(rom_path)))
+    return Target(machine, None, slots)
+
+
+# --- the finder ------------------------------------------------------------------------------------------------
+class Finder:
+    """A live MAME machine whose RAM is searched for the addresses of game values.
+
+    Args:
+        machine: what to run (see :meth:`open` for names and game files).
+        game: the game declaration, if any: :meth:`start` runs its start sequence, its agents' buttons are
+            inputs named ``agent.button`` (``first_0.fire``).
+        device / space: the address space to search (default the main CPU's program space).
+        ranges: ``(first, last)`` address ranges to search; default every RAM range of the space's map.
+        window: show MAME's window at real speed, so you can play with the keyboard between commands.
+        media_specs: the media as a game file writes them (``{"cart": "ale:boxing"}``), for :meth:`save`.
+        mame / timeout: the MAME binary and the bridge's reply timeout.
+        keep: how many snapshots are kept for comparisons and history.
+    """
+
+    def __init__(self, machine: MachineConfig, *, game: Game | None = None, device: str = ":maincpu",
+                 space: str = "program", ranges: Sequence[tuple[int, int]] | None = None, window: bool = False,
+                 media_specs: Mapping[str, str] | None = None, mame: str | None = None, timeout: float = 10.0,
+                 keep: int = 16) -> None:
+        self.machine = machine
+        self.game = game
+        self.window = window
+        self.media_specs = dict(media_specs) if media_specs is not None else dict(machine.media)
+        self.keep = max(2, keep)
+        self.bridge = Bridge(machine, mame=mame, render=window, throttle=window, timeout=timeout)
+        try:
+            self.space = self.bridge.space(device, space)
+            self.ranges = self._check_ranges(ranges) if ranges else self._ram_ranges()
+            self._specs = [ReadSpec(self.space.id, lo, "u8", hi - lo + 1) for lo, hi in self.ranges]
+            self._field_list: list[InputField] | None = None
+            self._ids: dict[Input, int] = {}
+            self.held: dict[Input, int] = {}
+            self.snapshots: list[Snapshot] = []
+            self.labels: dict[str, Snapshot] = {}
+            self.masks: dict[str, list[np.ndarray]] = {}
+            self._undo: list[dict[str, list[tuple[np.ndarray, int]]]] = []  # packed bits, length
+            self.frame = self.bridge.hello.frame_number
+        except BaseException:
+            self.bridge.close()
+            raise
+
+    @classmethod
+    def open(cls, target: str, *, cart: str | None = None, media: Mapping[str, str] | None = None,
+             rom_path: str | Sequence[str] | None = None, **kwargs: Any) -> Finder:
+        """A finder on a registered game, a game file or a MAME system (see :func:`resolve_target`)."""
+        t = resolve_target(target, cart=cart, media=media, rom_path=rom_path)
+        return cls(t.machine, game=t.game, media_specs=t.media_specs, **kwargs)
+
+    def close(self) -> None:
+        """Stop MAME."""
+        self.bridge.close()
+
+    def __enter__(self) -> Finder:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # --- address ranges --------------------------------------------------------------------------------
+    def _ram_ranges(self) -> list[tuple[int, int]]:
+        entries = [(e.start, e.end) for e in self.bridge.memory_map(self.space) if e.read == "ram"]
+        merged: list[tuple[int, int]] = []
+        for lo, hi in sorted(entries):
+            if merged and lo <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+            else:
+                merged.append((lo, hi))
+        if not merged:
+            kinds = sorted({f"{e.start:#x}-{e.end:#x} {e.read}" for e in self.bridge.memory_map(self.space)})
+            raise AddressError(f"no RAM in the map of {self.space.device} {self.space.name}; give ranges= "
+                               f"(the map: {', '.join(kinds[:12]) or 'empty'})")
+        return self._check_ranges(merged)
+
+    def _check_ranges(self, ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+        out = []
+        for lo, hi in ranges:
+            if not 0 <= lo <= hi <= self.space.address_mask:
+                raise AddressError(f"range {lo:#x}-{hi:#x} is not inside {self.space.device} {self.space.name} "
+                                   f"(0-{self.space.address_mask:#x})")
+            out.append((int(lo), int(hi)))
+        if sum(hi - lo + 1 for lo, hi in out) > MAX_SNAPSHOT:
+            raise AddressError(f"the ranges hold more than {MAX_SNAPSHOT >> 20} MiB; search smaller ranges")
+        return out
+
+    # --- inputs ----------------------------------------------------------------------------------------
+    def fields(self) -> list[InputField]:
+        """Every input field of the machine."""
+        if self._field_list is None:
+            self._field_list = self.bridge.inputs()
+        return list(self._field_list)
+
+    def input(self, name: str | Input) -> Input:
+        """An input field from its name: ``"P1 Right"`` (unique field name), ``":PORT/Field"``, an agent's button
+        ``"first_0.fire"`` (game files), or a ``(port, field)`` pair."""
+        if isinstance(name, tuple):
+            return name
+        fields = self.fields()
+        if name.startswith(":") and "/" in name:
+            port, field_name = name.split("/", 1)
+            return port, field_name
+        if isinstance(self.game, DeclarativeGame) and "." in name:
+            agent, button = name.split(".", 1)
+            for w in self.game.players:
+                if w.name == agent and button in w.buttons:
+                    return w.buttons[button]
+        for match in ((lambda f: f.field == name), (lambda f: f.field.lower() == name.lower())):
+            found = [(f.port, f.field) for f in fields if match(f)]
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1:
+                raise InputNotFound(f"{name!r} is a field of several ports: "
+                                    + ", ".join(f"{p}/{n}" for p, n in found) + "; write PORT/FIELD")
+        close = difflib.get_close_matches(name, sorted({f.field for f in fields}), n=4)
+        raise InputNotFound(f"no input field {name!r}" + (f"; did you mean {', '.join(close)}?" if close else
+                                                          "; `inputs` lists them"))
+
+    def _id(self, field: Input) -> int:
+        if field not in self._ids:
+            self._ids[field] = self.bridge.field(*field)
+        return self._ids[field]
+
+    def hold(self, *names: str | Input, value: int = 1) -> None:
+        """Hold inputs (at ``value``) during the following frames until :meth:`release`."""
+        for name in names:
+            field = self.input(name)
+            self._id(field)
+            self.held[field] = value
+
+    def release(self, *names: str | Input) -> None:
+        """Release the given inputs (all held ones when none are given)."""
+        fields = [self.input(n) for n in names] if names else list(self.held)
+        for field in fields:
+            if field in self.held:
+                self.held[field] = 0
+
+    def _inputs(self, extra: Mapping[Input, int] | None = None) -> dict[int, int]:
+        values = {self._id(f): v for f, v in self.held.items()}
+        for f, v in (extra or {}).items():
+            values[self._id(f)] = v
+        return values
+
+    def wait(self, frames: int) -> None:
+        """Let ``frames`` frames pass with the held inputs."""
+        self._run(frames, self._inputs())
+
+    def _run(self, frames: int, inputs: dict[int, int]) -> None:
+        if frames < 1:
+            raise ValueError(f"frames must be >= 1, got {frames}")
+        chunk = 30 if self.window else CHUNK  # real-time steps stay well inside the bridge's timeout
+        while frames > 0:
+            n = min(frames, chunk)
+            self.frame = self.bridge.step(n, inputs, frame=False).frame_number
+            frames -= n
+
+    def press(self, *names: str | Input, frames: int = 1) -> None:
+        """Hold ``names`` (with the held inputs) for ``frames`` frames, then let them go."""
+        fields = [self.input(n) for n in names]
+        self._run(frames, self._inputs(dict.fromkeys(fields, 1)))
+        for f in fields:
+            self.held.setdefault(f, 0)  # bridge inputs are sticky: send the release with the next frames
+
+    def play(self, seconds: float) -> None:
+        """Run ``seconds`` of game time; with ``window=True`` in real time, while you play with the keyboard."""
+        self.wait(max(1, round(seconds * self.bridge.hello.refresh_hz)))
+
+    def start(self) -> None:
+        """Run the game's start sequence and restart sequence (games and game files only)."""
+        if self.game is None:
+            raise InvalidGameSpec(f"{self.machine.system} is a bare machine: `start` needs a game or game file")
+        ops = (*self.game.start, *self.game.restart)
+        neutral = {self._id(f): 0 for op in ops if isinstance(op, Hold | PressUntil) for f in op.inputs}
+        neutral.update({self._id(f): v for f, v in self.game.controller(False).reset().items()})
+        for op in ops:
+            if isinstance(op, Wait):
+                self._run(op.frames, {**neutral, **self._inputs()})
+            elif isinstance(op, Hold):
+                self._run(op.frames, {**neutral, **self._inputs(op.inputs)})
+            elif isinstance(op, PressUntil):
+                spec = ReadSpec(self.bridge.space(op.var.device, op.var.space).id, op.var.address, op.var.dtype)
+                for _ in range(op.max_presses):
+                    value = int(self.bridge.read([spec])[0][0])
+                    if (bcd(value) if op.decode_bcd else value) == op.value:
+                        break
+                    self._run(op.press, {**neutral, **self._inputs(op.inputs)})
+                    self._run(op.release, {**neutral, **self._inputs()})
+                else:
+                    raise InvalidGameSpec(f"RAM {op.var.address:#x} never reached {op.value}: the start sequence "
+                                          "does not fit this ROM")
+            elif isinstance(op, Write):
+                space = self.bridge.space(op.var.device, op.var.space).id
+                self.bridge.write(space, op.var.address, op.var.dtype, op.value)
+            else:
+                path = getattr(op, "path", None)
+                if path is None:
+                    raise InvalidGameSpec(f"unknown start step {op!r}")
+                self.bridge.load_state(path)
+                self._run(1, {**neutral, **self._inputs()})
+
+    # --- snapshots and candidates ------------------------------------------------------------------------
+    def snapshot(self, label: str | None = None) -> Snapshot:
+        """Read the searched RAM now; it becomes the snapshot later filters compare with."""
+        data = tuple(np.asarray(a, np.uint8) for a in self.bridge.read(self._specs))
+        snap = Snapshot(label, self.frame, data)
+        self.snapshots.append(snap)
+        del self.snapshots[:-self.keep]
+        if label:
+            self.labels[label] = snap
+        return snap
+
+    def peek(self, address: int, count: int = 16) -> bytes:
+        """``count`` bytes at ``address`` now."""
+        (values,) = self.bridge.read([ReadSpec(self.space.id, address, "u8", count)])
+        return bytes(np.asarray(values, np.uint8))
+
+    def type_names(self, names: Iterable[str] = ()) -> list[str]:
+        """Validated type names; ``u16``/``s16``/``u32``/``s32``/``bcd16``/``bcd32`` mean the space's byte order,
+        ``all`` every type; none given: every type."""
+        order = "be" if self.space.big_endian else "le"
+        out: list[str] = []
+        for name in names or ("all",):
+            if name == "all":
+                out += list(TYPES)
+            elif _is_native_alias(name):
+                out.append(name + order)
+            elif name in TYPES:
+                out.append(name)
+            else:
+                raise ValueError(f"unknown type {name!r}; types: {', '.join(TYPES)} (u16, s32, bcd16... mean the "
+                                 f"space's byte order, {order})")
+        return list(dict.fromkeys(out))
+
+    def new(self, *types: str, aligned: bool | None = None) -> int:
+        """Start a search: every address of the ranges, as every type in ``types`` (default all), is a candidate.
+
+        Multi-byte types start at addresses aligned to their size when ``aligned`` (default: on CPUs with a
+        data bus wider than 8 bits). Takes the first snapshot; returns the number of candidates.
+        """
+        if aligned is None:
+            aligned = self.space.data_width > 8
+        self.masks = {}
+        for name in self.type_names(types):
+            t = TYPES[name]
+            per_range = []
+            for lo, hi in self.ranges:
+                n = max(0, hi - lo + 1 - t.size + 1)
+                mask = np.ones(n, bool)
+                if aligned and t.size > 1:
+                    mask &= (lo + np.arange(n)) % t.size == 0
+                per_range.append(mask)
+            self.masks[name] = per_range
+        self._undo = []
+        self.snapshot("new")
+        return self.count
+
+    @property
+    def count(self) -> int:
+        """The number of surviving (address, type) candidates."""
+        return int(sum(int(m.sum()) for masks in self.masks.values() for m in masks))
+
+    def restrict(self, *types: str) -> int:
+        """Keep only candidates of the given types."""
+        keep = set(self.type_names(types))
+        self._push_undo()
+        self.masks = {k: v for k, v in self.masks.items() if k in keep}
+        return self.count
+
+    def filter(self, op: str, value: int | None = None, *, since: str | None = None) -> int:
+        """Take a snapshot and keep the candidates whose value, compared with the previous snapshot (or the one
+        labelled ``since``), is ``equal``, ``not_equal``, ``increased``, ``decreased``, ``changed_by`` ``value``;
+        or (``value``) equals ``value`` now. Returns the number of survivors."""
+        op = _ALIASES.get(op, op)
+        if op not in OPS:
+            raise ValueError(f"unknown comparison {op!r}; use one of {', '.join(OPS)}")
+        if op in ("changed_by", "value") and value is None:
+            raise ValueError(f"{op} needs a number")
+        if not self.masks:
+            raise ValueError("no search yet: call new() first")
+        before = self._reference(since)
+        now = self.snapshot()
+        self._push_undo()
+        for name, masks in self.masks.items():
+            t = TYPES[name]
+            for r, mask in enumerate(masks):
+                idx = np.flatnonzero(mask)
+                if not idx.size:
+                    continue
+                cur, ok = t.values_at(now.data[r], idx)
+                if op == "value":
+                    keep = ok & (cur == value)
+                else:
+                    old, ok_old = t.values_at(before.data[r], idx)
+                    ok &= ok_old
+                    diff = cur - old
+                    keep = ok & {"equal": diff == 0, "not_equal": diff != 0, "increased": diff > 0,
+                                 "decreased": diff < 0, "changed_by": diff == (value or 0)}[op]
+                mask[idx[~keep]] = False
+        return self.count
+
+    def _reference(self, since: str | None) -> Snapshot:
+        if since is not None:
+            if since not in self.labels:
+                raise ValueError(f"no snapshot labelled {since!r}; labels: {', '.join(self.labels) or '(none)'}")
+            return self.labels[since]
+        return self.snapshots[-1]
+
+    def equal(self, since: str | None = None) -> int:
+        """Keep candidates whose value did not change."""
+        return self.filter("equal", since=since)
+
+    def not_equal(self, since: str | None = None) -> int:
+        """Keep candidates whose value changed."""
+        return self.filter("not_equal", since=since)
+
+    def increased(self, since: str | None = None) -> int:
+        """Keep candidates whose value went up."""
+        return self.filter("increased", since=since)
+
+    def decreased(self, since: str | None = None) -> int:
+        """Keep candidates whose value went down."""
+        return self.filter("decreased", since=since)
+
+    def changed_by(self, delta: int, since: str | None = None) -> int:
+        """Keep candidates whose value changed by exactly ``delta`` (negative: went down by it)."""
+        return self.filter("changed_by", delta, since=since)
+
+    def value(self, value: int) -> int:
+        """Keep candidates whose value is ``value`` now (BCD types: the decimal number)."""
+        return self.filter("value", value)
+
+    def undo(self) -> int:
+        """Undo the last filter or type restriction."""
+        if not self._undo:
+            raise ValueError("nothing to undo")
+        packed = self._undo.pop()
+        self.masks = {k: [np.unpackbits(bits, count=n).astype(bool) for bits, n in v] for k, v in packed.items()}
+        return self.count
+
+    def _push_undo(self) -> None:
+        """Keep the candidates as they are now (as bits; at most ~128 MiB of history, at least one step)."""
+        packed = {k: [(np.packbits(m), len(m)) for m in v] for k, v in self.masks.items()}
+        self._undo.append(packed)
+        size = sum(b.nbytes for b, _ in next(iter(packed.values()), [])) * max(1, len(packed))
+        del self._undo[:-max(1, min(32, (128 << 20) // max(1, size)))]
+
+    def candidates(self, limit: int | None = None, types: Iterable[str] = (),
+                   address: int | None = None) -> list[Candidate]:
+        """The survivors (optionally of some types, or at one address), by address, with their values now and at
+        the earlier snapshots. ``limit`` keeps the first ones (cheap even with millions of survivors)."""
+        wanted = set(self.type_names(types)) if types else None
+        found: list[tuple[int, int, str, int, int]] = []
+        order = {name: i for i, name in enumerate(TYPES)}
+        for name, masks in self.masks.items():
+            if wanted is not None and name not in wanted:
+                continue
+            for r, mask in enumerate(masks):
+                lo = self.ranges[r][0]
+                if address is not None:
+                    off = address - lo
+                    offsets = [off] if 0 <= off < len(mask) and mask[off] else []
+                else:
+                    offsets = np.flatnonzero(mask)[:limit].tolist()  # each array is sorted by address
+                found += [(lo + off, order[name], name, r, off) for off in offsets]
+        found.sort()
+        if limit is not None:
+            found = found[:limit]
+        snaps = self.snapshots[-6:]
+        out = []
+        for address, _, name, r, off in found:
+            t = TYPES[name]
+            series = []
+            for snap in snaps:
+                v, ok = t.values_at(snap.data[r], np.array([off]))
+                series.append(int(v[0]) if ok[0] else None)
+            now = series[-1]
+            out.append(Candidate(address, name, now if now is not None else -1, tuple(series[:-1])))
+        return out
+
+    def read(self, address: int, type: str) -> int:
+        """The value of ``type`` at ``address`` now."""
+        t = TYPES[self.type_names([type])[0]]
+        raw = np.frombuffer(self.peek(address, t.size), np.uint8)
+        value, ok = t.values_at(raw, np.array([0]))
+        if not ok[0]:
+            raise ValueError(f"{raw.tobytes().hex()} at {address:#x} is not valid {t.name}")
+        return int(value[0])
+
+    def watch(self, candidates: Sequence[Candidate] | None = None, frames: int = 60,
+              every: int = 10) -> list[tuple[int, list[int | None]]]:
+        """Run ``frames`` frames (held inputs stay held) and read the candidates every ``every`` frames.
+
+        Returns ``(frame number, values)`` rows, one value per candidate (None: not valid for its type).
+        """
+        cands = list(candidates) if candidates is not None else self.candidates(limit=8)
+        rows = []
+        done = 0
+        while done < frames:
+            n = min(every, frames - done)
+            self.wait(n)
+            done += n
+            values: list[int | None] = []
+            for c in cands:
+                try:
+                    values.append(self.read(c.address, c.type))
+                except ValueError:
+                    values.append(None)
+            rows.append((self.frame, values))
+        return rows
+
+    # --- saving -------------------------------------------------------------------------------------------
+    def pick(self, address: int | None = None, type: str | None = None) -> Candidate:
+        """The one survivor at ``address`` and/or of ``type``; raises if there is none or more than one."""
+        found = self.candidates(limit=11, types=[type] if type else (), address=address)
+        if len(found) != 1:
+            where = f" at {address:#x}" if address is not None else ""
+            what = f" of type {type}" if type else ""
+            listing = ", ".join(f"{c.address:#x} {c.type}" for c in found[:10])
+            more = ", ..." if len(found) > 10 else ""
+            many = "more than 10" if len(found) > 10 else str(len(found))
+            raise ValueError(f"{many} candidates{where}{what}" + (f" ({listing}{more})" if found else "")
+                             + "; narrow further or give the address and type")
+        return found[0]
+
+    def variable(self, address: int, type: str) -> tuple[Var, Decoder]:
+        """The game-file variable for ``type`` at ``address`` in the searched space."""
+        return TYPES[self.type_names([type])[0]].var(address, self.space)
+
+    def save(self, path: str | os.PathLike[str], name: str, address: int | None = None,
+             type: str | None = None, *, mask: int | None = None, shift: int = 0) -> tuple[Var, Decoder]:
+        """Write variable ``name`` into the game file ``path`` (created with ``[machine]`` and ``[screen]`` if it
+        does not exist). Without ``address`` the single survivor (of ``type``, if given) is taken; ``mask`` and
+        ``shift`` keep some bits of it (``mask=0xF0, shift=4``: the high nibble)."""
+        if address is None or type is None:
+            chosen = self.pick(address, type)
+            address, type = chosen.address, chosen.type
+        var, decoder = self.variable(address, type)
+        if mask is not None or shift:
+            decoder = replace(decoder, mask=mask, shift=shift)
+        hello = self.bridge.hello
+        new_file = machine_section(self.machine.system, self.media_specs, tuple(self.machine.options),
+                                   (hello.screen_height, hello.screen_width))
+        found_as = TYPES[self.type_names([type])[0]].name
+        save_vars(path, {name: var_entry(var, decoder)}, {name: f"found by mame-zoo find as {found_as}"},
+                  new_file=new_file)
+        return var, decoder
+
+    def save_state(self, path: str | os.PathLike[str]) -> None:
+        """Save a MAME state (e.g. for a game file's ``[start] state``); written before the next frame."""
+        self.bridge.save_state(path)
+        self._run(1, self._inputs())
+
+    def load_state(self, path: str | os.PathLike[str]) -> None:
+        """Load a MAME state saved on this machine."""
+        self.bridge.load_state(path)
+        self._run(1, self._inputs())
+
+
+# --- the interactive shell -----------------------------------------------------------------------------------
+def _candidates(count: int) -> str:
+    return f"{count} candidate{'' if count == 1 else 's'}"
+
+
+class FinderShell(cmd.Cmd):
+    """``mame-zoo find``'s command loop; ``strict`` (scripts) stops at the first error instead of reporting it."""
+
+    prompt = "find> "
+
+    def __init__(self, finder: Finder, *, out_file: str | None = None, strict: bool = False,
+                 stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
+        super().__init__(stdin=stdin, stdout=stdout)
+        if stdin is not None:
+            self.use_rawinput = False
+        self.finder = finder
+        self.out_file = out_file
+        self.strict = strict
+        self.failed = False
+        f = finder
+        ranges = ", ".join(f"{lo:#x}-{hi:#x}" for lo, hi in f.ranges)
+        self.banner = (f"{f.bridge.hello.description} ({f.bridge.hello.system}), screen "
+                       f"{f.bridge.hello.screen_height}x{f.bridge.hello.screen_width}; searching {f.space.device} "
+                       f"{f.space.name} ({'big' if f.space.big_endian else 'little'}-endian, "
+                       f"{f.space.data_width}-bit) at {ranges}")
+        self.intro = self.banner + ". Type help for the commands."
+
+    def say(self, text: str) -> None:
+        """Print a line."""
+        self.stdout.write(text + "\n")
+
+    def onecmd(self, line: str) -> bool:
+        """Run one command; errors are printed (or raised when ``strict``)."""
+        try:
+            return bool(super().onecmd(line))
+        except (MameZooError, ValueError) as exc:
+            self.failed = True
+            if self.strict:
+                raise
+            self.say(f"error: {exc}")
+            return False
+
+    def emptyline(self) -> bool:
+        return False
+
+    def do_help(self, arg: str) -> None:
+        """help [COMMAND]: list the commands, or explain one."""
+        func = getattr(self, f"do_{arg.strip()}", None) if arg.strip() else None
+        if func is not None and func.__doc__:
+            self.say(inspect.cleandoc(func.__doc__))
+            return
+        super().do_help(arg)
+
+    def default(self, line: str) -> bool:
+        if line.strip().startswith("#"):
+            return False
+        raise ValueError(f"unknown command {line.split()[0]!r}; type help")
+
+    def _words(self, arg: str) -> list[str]:
+        return shlex.split(arg)
+
+    def _fields_and_frames(self, arg: str, default: int = 1) -> tuple[list[str], int]:
+        words = self._words(arg)
+        frames = default
+        if words and words[-1].isdigit():
+            frames = int(words.pop())
+        return words, frames
+
+    def _report(self, count: int) -> None:
+        self.say(_candidates(count))
+
+    # commands ---------------------------------------------------------------------------------------------
+    def do_inputs(self, arg: str) -> None:
+        """inputs [TEXT]: list the input fields (those containing TEXT)."""
+        for f in self.finder.fields():
+            if arg.lower() in f"{f.port}/{f.field}".lower():
+                kind = f"analog {f.minimum}..{f.maximum}" if f.is_analog else "digital"
+                self.say(f"{f.port}/{f.field}  (P{f.player + 1}, {kind})")
+
+    def do_press(self, arg: str) -> None:
+        """press FIELD... [FRAMES]: hold the fields for FRAMES frames (default 1), then let them go."""
+        names, frames = self._fields_and_frames(arg)
+        if not names:
+            raise ValueError("press needs at least one input field")
+        self.finder.press(*names, frames=frames)
+
+    def do_hold(self, arg: str) -> None:
+        """hold FIELD...: keep the fields pressed during the following commands, until release."""
+        self.finder.hold(*self._words(arg))
+
+    def do_release(self, arg: str) -> None:
+        """release [FIELD...]: let the fields go (all held fields when none are given)."""
+        self.finder.release(*self._words(arg))
+
+    def do_wait(self, arg: str) -> None:
+        """wait FRAMES: let FRAMES frames pass (held fields stay held)."""
+        self.finder.wait(int(arg))
+
+    def do_play(self, arg: str) -> None:
+        """play SECONDS: run SECONDS of game time (with --window: in real time; play with the keyboard)."""
+        self.finder.play(float(arg))
+
+    def do_start(self, arg: str) -> None:
+        """start: run the game's start sequence (games and game files)."""
+        self.finder.start()
+
+    def do_new(self, arg: str) -> None:
+        """new [TYPE...]: start a search; every RAM address as every TYPE (default all) is a candidate."""
+        self._report(self.finder.new(*self._words(arg)))
+
+    def do_types(self, arg: str) -> None:
+        """types [TYPE...]: keep only candidates of these types (without arguments: list the types)."""
+        if not arg.strip():
+            self.say("types: " + " ".join(TYPES) + "  (u16, s16, u32, s32, bcd16, bcd32: the space's byte order)")
+            return
+        self._report(self.finder.restrict(*self._words(arg)))
+
+    def do_snap(self, arg: str) -> None:
+        """snap [LABEL]: take a snapshot (the next comparison is against it; LABEL names it for `since`)."""
+        snap = self.finder.snapshot(arg.strip() or None)
+        self.say(f"snapshot at frame {snap.frame}" + (f" labelled {snap.label}" if snap.label else ""))
+
+    def _filter(self, op: str, arg: str, with_value: bool = False) -> None:
+        words = self._words(arg)
+        value = int(words.pop(0), 0) if with_value and words else None
+        since = None
+        if words[:1] == ["since"] and len(words) == 2:
+            since = words[1]
+        elif words:
+            raise ValueError(f"unexpected {' '.join(words)!r}; write e.g. `{op} since LABEL`")
+        self._report(self.finder.filter(op, value, since=since))
+
+    def do_equal(self, arg: str) -> None:
+        """equal [since LABEL]: keep values that did not change (alias: unchanged)."""
+        self._filter("equal", arg)
+
+    do_unchanged = do_equal
+
+    def do_changed(self, arg: str) -> None:
+        """changed [since LABEL]: keep values that changed (alias: not_equal)."""
+        self._filter("not_equal", arg)
+
+    do_not_equal = do_changed
+
+    def do_increased(self, arg: str) -> None:
+        """increased [since LABEL]: keep values that went up."""
+        self._filter("increased", arg)
+
+    def do_decreased(self, arg: str) -> None:
+        """decreased [since LABEL]: keep values that went down."""
+        self._filter("decreased", arg)
+
+    def do_delta(self, arg: str) -> None:
+        """delta N [since LABEL]: keep values that changed by exactly N (e.g. -1)."""
+        self._filter("changed_by", arg, with_value=True)
+
+    def do_value(self, arg: str) -> None:
+        """value N: keep values that are N now (BCD types: the decimal number you see)."""
+        self._filter("value", arg, with_value=True)
+
+    def do_undo(self, arg: str) -> None:
+        """undo: undo the last filter or types command."""
+        self._report(self.finder.undo())
+
+    def do_list(self, arg: str) -> None:
+        """list [N] [TYPE...]: show up to N (default 30) candidates: address, type, value now, earlier values."""
+        words = self._words(arg)
+        limit = int(words.pop(0)) if words and words[0].isdigit() else 30
+        found = self.finder.candidates(limit=limit, types=words)
+        self.say(_candidates(self.finder.count) + (f", first {len(found)}:" if found else ""))
+        if found:
+            self.say(f"{'address':<10} {'type':<8} {'now':>12}   earlier (oldest first)")
+        for c in found:
+            self.say(str(c))
+
+    def do_watch(self, arg: str) -> None:
+        """watch [FRAMES] [EVERY]: run FRAMES (default 60) frames, printing the first 8 candidates every EVERY."""
+        words = self._words(arg)
+        frames = int(words[0]) if words else 60
+        every = int(words[1]) if len(words) > 1 else 10
+        cands = self.finder.candidates(limit=8)
+        self.say("frame     " + " ".join(f"{c.address:#x}/{c.type}".rjust(14) for c in cands))
+        for frame, values in self.finder.watch(cands, frames, every):
+            self.say(f"{frame:<9} " + " ".join(("-" if v is None else str(v)).rjust(14) for v in values))
+
+    def do_peek(self, arg: str) -> None:
+        """peek ADDRESS [COUNT]: hex dump of COUNT (default 16) bytes."""
+        words = self._words(arg)
+        address = int(words[0], 0)
+        count = int(words[1], 0) if len(words) > 1 else 16
+        data = self.finder.peek(address, count)
+        for i in range(0, len(data), 16):
+            self.say(f"{address + i:#010x}  {data[i:i + 16].hex(' ')}")
+
+    def do_save(self, arg: str) -> None:
+        """save NAME [ADDRESS] [TYPE] [mask=M] [shift=S]: write variable NAME into the game file: the single
+        survivor, unless ADDRESS/TYPE say which; mask/shift pick bits (e.g. a nibble). `file PATH` (or --out)
+        sets the file."""
+        words = self._words(arg)
+        if not words:
+            raise ValueError("save needs a variable name")
+        name, rest = words[0], words[1:]
+        extra = {k: int(v, 0) for k, _, v in (w.partition("=") for w in rest if "=" in w)}
+        rest = [w for w in rest if "=" not in w]
+        if set(extra) - {"mask", "shift"}:
+            raise ValueError(f"save knows mask= and shift=, not {', '.join(sorted(set(extra) - {'mask', 'shift'}))}")
+        address = int(rest.pop(0), 0) if rest and rest[0][:1].isdigit() else None
+        type_name = rest.pop(0) if rest else None
+        if rest:
+            raise ValueError(f"unexpected {' '.join(rest)!r}")
+        if self.out_file is None:
+            raise ValueError("no game file: give --out FILE or use `file PATH` first")
+        var, decoder = self.finder.save(self.out_file, name, address, type_name, **extra)
+        self.say(f"{self.out_file}: {name} = {var_entry(var, decoder)}")
+
+    def do_file(self, arg: str) -> None:
+        """file PATH: the game file `save` writes to."""
+        self.out_file = arg.strip() or None
+        self.say(f"game file: {self.out_file}")
+
+    def do_savestate(self, arg: str) -> None:
+        """savestate PATH: save a MAME state here (usable as a game file's [start] state)."""
+        self.finder.save_state(arg.strip())
+        self.say(f"saved {arg.strip()}")
+
+    def do_loadstate(self, arg: str) -> None:
+        """loadstate PATH: load a MAME state of this machine."""
+        self.finder.load_state(arg.strip())
+
+    def do_repeat(self, arg: str) -> None:
+        """repeat N COMMAND[; COMMAND...]: run commands N times (e.g. repeat 10 press "P1 Button 1" 2; wait 8)."""
+        count, _, commands = arg.strip().partition(" ")
+        if not count.isdigit() or not commands.strip():
+            raise ValueError("write repeat N COMMAND[; COMMAND...]")
+        for _ in range(int(count)):
+            for command in commands.split(";"):
+                if command.strip():
+                    self.onecmd(command.strip())
+
+    def do_frame(self, arg: str) -> None:
+        """frame: the current frame number."""
+        self.say(f"frame {self.finder.frame}")
+
+    def do_quit(self, arg: str) -> bool:
+        """quit: stop MAME and leave."""
+        return True
+
+    do_exit = do_quit
+
+    def do_EOF(self, arg: str) -> bool:
+        """End of input: leave."""
+        return True
+
+
+def run_script(finder: Finder, lines: Iterable[str], *, out_file: str | None = None,
+               stdout: TextIO | None = None) -> FinderShell:
+    """Run finder commands non-interactively (stops at the first error); returns the shell."""
+    shell = FinderShell(finder, out_file=out_file, strict=True, stdout=stdout or sys.stdout)
+    shell.say(shell.banner)
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        shell.say(f"{shell.prompt}{line}")
+        if shell.onecmd(line):
+            break
+    return shell
+
+
+# --- MAME's own debugger --------------------------------------------------------------------------------------
+def debug_command(machine: MachineConfig, workdir: str | os.PathLike[str], mame: str | None = None) -> list[str]:
+    """The command line ``mame-zoo debug`` runs: the machine with MAME's debugger, hermetic like the bridge."""
+    binary = find_mame(mame)
+    argv = [binary, machine.system, *media_args(dict(machine.media)), *hermetic_args(Path(workdir))]
+    if machine.rompath:
+        argv += ["-rompath", ";".join(os.fspath(p) for p in machine.rompath)]
+    return [*argv, "-window", *machine.options, "-debug"]
+
+
+def run_debugger(machine: MachineConfig, mame: str | None = None) -> int:
+    """Open MAME's debugger on ``machine`` (a window; its cheat commands search RAM too) and wait for it."""
+    with tempfile.TemporaryDirectory(prefix="mame_zoo-debug-") as tmp:
+        work = Path(tmp)
+        for sub in ("cfg", "nvram", "sta", "snap", "inp", "diff", "comments", "run"):
+            (work / sub).mkdir()
+        (work / "run").chmod(0o700)
+        argv = debug_command(machine, work, mame)
+        env = {**os.environ, "HOME": str(work), "XDG_RUNTIME_DIR": str(work / "run")}
+        return subprocess.run(argv, cwd=work, env=env, check=False).returncode
+
+
+# --- command line ----------------------------------------------------------------------------------------------
+def _add_target(p: argparse.ArgumentParser) -> None:
+    p.add_argument("game", help="a game (boxing_v0), a game file (my.toml) or a MAME system (a2600, sfiii3n)")
+    p.add_argument("--cart", help="cartridge for console systems: a file, or ale:NAME for ale-py's Atari ROMs")
+    p.add_argument("--media", action="append", default=[], metavar="SLOT=FILE", help="other media (repeatable)")
+    p.add_argument("--rom-path", help="folder with the romset (default: MAME_ZOO_ROMS)")
+
+
+def _media(items: Sequence[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        slot, sep, file = item.partition("=")
+        if not sep or not slot or not file:
+            raise ValueError(f"--media needs SLOT=FILE, got {item!r}")
+        out[slot] = file
+    return out
+
+
+def _range(text: str) -> tuple[int, int]:
+    lo, sep, hi = text.partition("-")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"a range is FIRST-LAST (e.g. 0x80-0xff), got {text!r}")
+    return int(lo, 0), int(hi, 0)
+
+
+def _find_main(args: argparse.Namespace) -> int:
+    finder = Finder.open(args.game, cart=args.cart, media=_media(args.media), rom_path=args.rom_path,
+                         device=args.device, space=args.space, ranges=args.range or None, window=args.window,
+                         mame=getattr(args, "mame", None))
+    with finder:
+        if args.script:
+            text = sys.stdin.read() if args.script == "-" else Path(args.script).read_text(encoding="utf-8")
+            try:
+                run_script(finder, text.splitlines(), out_file=args.out)
+            except (MameZooError, ValueError) as exc:
+                print(f"mame-zoo find: {exc}", file=sys.stderr)
+                return 1
+            return 0
+        shell = FinderShell(finder, out_file=args.out)
+        if not sys.stdin.isatty():
+            shell.use_rawinput = False
+            shell.prompt = ""
+        shell.cmdloop()
+    return 0
+
+
+def _debug_main(args: argparse.Namespace) -> int:
+    t = resolve_target(args.game, cart=args.cart, media=_media(args.media), rom_path=args.rom_path)
+    if args.dry_run:
+        print(shlex.join(debug_command(t.machine, "<temp dir>", getattr(args, "mame", None))))
+        return 0
+    return run_debugger(t.machine, getattr(args, "mame", None))
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``find`` and ``debug`` subcommands to ``mame-zoo``'s argparse subparsers."""
+    p = subparsers.add_parser("find", help="find RAM addresses of game values (interactive, or --script)",
+                              description="Search a running machine's RAM for game values; see "
+                                          "docs/tutorial_address_finder.md.")
+    _add_target(p)
+    p.add_argument("--device", default=":maincpu", help="CPU (device tag) whose memory is searched")
+    p.add_argument("--space", default="program", help="its address space (program, data, io, ...)")
+    p.add_argument("--range", action="append", type=_range, metavar="FIRST-LAST",
+                   help="search these addresses (repeatable; default: every RAM range of the map)")
+    p.add_argument("--window", action="store_true", help="show MAME's window at real speed and play in it")
+    p.add_argument("--script", help="run the commands of this file ('-': stdin) and exit")
+    p.add_argument("--out", help="the game file `save` writes variables into")
+    p.set_defaults(func=_find_main)
+
+    p = subparsers.add_parser("debug", help="open MAME's own debugger on a game or machine")
+    _add_target(p)
+    p.add_argument("--dry-run", action="store_true", help="print the MAME command line instead of running it")
+    p.set_defaults(func=_debug_main)
+
+
+__all__ = ["OPS", "TYPES", "Candidate", "Finder", "FinderShell", "Snapshot", "Target", "ValueType",
+           "debug_command", "register", "resolve_target", "run_debugger", "run_script"]
