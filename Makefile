@@ -6,16 +6,20 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-EXTRAS ?= test
+EXTRAS ?= test,train
+TORCH ?= torch==2.13.0
+# Ray RLlib pins an older gymnasium, so its test runs in a venv of its own (the main one keeps the newest)
+RAY_VENV ?= .venv-ray
 
-.PHONY: demo test lint bench setup mame venv clean
+.PHONY: demo test lint bench setup mame venv ray-venv clean
 
 demo: setup
 	$(VENV)/bin/mame-zoo demo
 
-test: setup
+test: setup ray-venv
 	$(PY) -m ruff check .
 	$(PY) -m pytest -ra
+	$(RAY_VENV)/bin/python -m pytest -ra tests/test_rllib.py tests/test_scale.py
 
 bench: setup
 	$(PY) benchmarks/bench_bridge.py
@@ -39,8 +43,18 @@ $(VENV)/.installed-$(EXTRAS): pyproject.toml
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q python3-venv; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "$(TORCH)"  # first: the CPU build; any other torch spec pulls GBs of CUDA
 	$(PY) -m pip install -q -e ".[$(EXTRAS)]"
 	touch $@
 
+ray-venv: $(RAY_VENV)/.installed
+
+$(RAY_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(RAY_VENV)
+	$(RAY_VENV)/bin/python -m pip install -q --upgrade pip
+	$(RAY_VENV)/bin/python -m pip install -q "$(TORCH)"
+	$(RAY_VENV)/bin/python -m pip install -q -e ".[test,ray]"
+	touch $@
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(RAY_VENV) build dist *.egg-info .pytest_cache .ruff_cache
