@@ -1,4 +1,4 @@
-"""The ``mame-zoo`` command: doctor, games, actions, demo, find, debug."""
+"""The ``mame-zoo`` command: doctor, games, actions, demo, find, debug, train, eval, play, record."""
 
 from __future__ import annotations
 
@@ -158,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     from mame_zoo.finder import register as register_finder
 
     register_finder(sub)
+    from mame_zoo.train.cli import register as register_training
+
+    register_training(sub)
     return parser
 
 

@@ -1,0 +1,373 @@
+"""Self-play PPO (Stable-Baselines3): one shared CNN policy plays every side of a multi-agent game.
+
+The env stack, built by :func:`make_vec_env`::
+
+    mame_zoo parallel env (frameskip inside MAME)
+      -> SuperSuit color_reduction / resize / frame_stack / agent_indicator   (mame_zoo.train.policy.wrap_parallel)
+      -> pettingzoo_env_to_vec_env_v1     (each agent is one "env" of the vector)
+      -> concat_vec_envs_v1               (num_games matches in `workers` processes)
+      -> VecMonitor -> reward clipping    (episode stats on raw score differences; PPO sees sign(reward))
+
+Every sample of every agent trains the same network; the agent-indicator planes tell it which player it is.
+Budgets are in emulated frames: ``frames = timesteps * frameskip / n_agents`` (SB3 counts one timestep per
+agent per step).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mame_zoo.train import require_train_extra
+from mame_zoo.train.policy import CONFIG_ATTR, LoadedPolicy, ObsConfig, resolve_checkpoint, wrap_parallel
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Settings of a self-play run. Defaults fit a 2-core CPU machine (about an hour for 2 M frames of Boxing).
+
+    Attributes:
+        game: registered multi-agent env, e.g. ``"boxing_v0"``.
+        frames: emulated frames to train for (in total, when resuming).
+        out: run folder (checkpoints/, progress.csv, TensorBoard events, eval.csv, final.zip).
+        frameskip / size / stack: env and observation settings (:class:`~mame_zoo.train.policy.ObsConfig`).
+        net: ``"small"`` (2013 DQN CNN, cheap) or ``"nature"`` (SB3's NatureCNN).
+        num_games: matches played in parallel; PPO sees ``num_games * n_agents`` envs.
+        workers: worker processes running the matches (0: all in this process).
+        n_steps, batch_size, n_epochs, learning_rate, clip_range, ent_coef, vf_coef, gamma, gae_lambda,
+            max_grad_norm: PPO hyper-parameters (``learning_rate`` decays linearly to 0 over ``frames``).
+        clip_rewards: PPO trains on the sign of each step's score change.
+        checkpoint_every: frames between checkpoints.
+        eval_every: frames between evaluations against the built-in CPU (0: none), ``eval_episodes`` each.
+        eval_max_steps: cut those evaluation episodes after this many steps (None: whole matches).
+        max_cycles: steps after which training episodes are truncated.
+        seed: seeds PyTorch, the envs and evaluation.
+        resume: a checkpoint (or run folder) to continue from.
+        progress: show a progress bar.
+        torch_threads: PyTorch CPU threads (None: PyTorch's default). 1 is fastest next to env workers on
+            a small machine: more threads spin-wait and steal CPU from the emulators.
+        video_every: record every Nth training episode of each match to ``out/videos`` (0: none).
+        env_kwargs: further options for the env (e.g. ``mame=``).
+    """
+
+    game: str = "boxing_v0"
+    frames: int = 2_000_000
+    out: str = "runs/boxing_selfplay"
+    frameskip: int = 4
+    size: int = 84
+    stack: int = 4
+    net: str = "small"
+    num_games: int = 4
+    workers: int = 2
+    n_steps: int = 128
+    batch_size: int = 256
+    n_epochs: int = 4
+    learning_rate: float = 7e-4
+    clip_range: float = 0.1
+    ent_coef: float = 0.01
+    vf_coef: float = 0.5
+    gamma: float = 0.99
+    gae_lambda: float = 0.95
+    max_grad_norm: float = 0.5
+    clip_rewards: bool = True
+    checkpoint_every: int = 200_000
+    eval_every: int = 0
+    eval_episodes: int = 1
+    eval_max_steps: int | None = None
+    max_cycles: int = 100_000
+    seed: int = 0
+    resume: str | None = None
+    progress: bool = True
+    torch_threads: int | None = 1
+    video_every: int = 0
+    env_kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def obs_config(self) -> ObsConfig:
+        """The observation pipeline of this run."""
+        return ObsConfig.for_game(self.game, self.frameskip, self.size, self.stack)
+
+
+def _video_trigger(every: int) -> Any:
+    return lambda episode: episode % every == 0
+
+
+def make_vec_env(cfg: TrainConfig) -> Any:
+    """The Stable-Baselines3 vector env of a self-play run (see the module docstring)."""
+    require_train_extra()
+    import supersuit as ss
+    from stable_baselines3.common.vec_env import VecMonitor
+
+    from mame_zoo.registry import make
+
+    obs_cfg = cfg.obs_config()
+    kwargs = {"frameskip": cfg.frameskip, "max_cycles": cfg.max_cycles, **cfg.env_kwargs}
+    if cfg.video_every:
+        kwargs["render_mode"] = "rgb_array"
+    env = make(obs_cfg.game, **kwargs)
+    if cfg.video_every:
+        from mame_zoo.record import RecordParallelEpisodes
+
+        env = RecordParallelEpisodes(env, os.path.join(cfg.out, "videos"), name_prefix="train",
+                                     episode_trigger=_video_trigger(cfg.video_every), unique_per_process=True)
+    env = wrap_parallel(env, obs_cfg)
+    vec = ss.pettingzoo_env_to_vec_env_v1(env)
+    vec = ss.concat_vec_envs_v1(vec, cfg.num_games, num_cpus=cfg.workers, base_class="gymnasium")
+    venv = VecMonitor(_SB3VecEnv(vec))
+    return _ClipRewards(venv) if cfg.clip_rewards else venv
+
+
+def _sb3_classes() -> tuple[type, type]:
+    """The SB3 vec-env adapter classes (defined lazily: SB3 is an optional dependency)."""
+    from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper
+
+    class SB3VecEnv(VecEnv):
+        """A gymnasium-style SuperSuit vector env as an SB3 ``VecEnv`` whose ``seed()`` reaches the envs."""
+
+        def __init__(self, venv: Any) -> None:
+            self.venv = venv
+            super().__init__(venv.num_envs, venv.observation_space, venv.action_space)
+            self._pending_seed: int | None = None
+            self._actions: np.ndarray | None = None
+
+        def seed(self, seed: int | None = None) -> list[int | None]:  # type: ignore[override]
+            self._pending_seed = seed
+            return [None if seed is None else seed + i for i in range(self.num_envs)]
+
+        def reset(self) -> np.ndarray:  # type: ignore[override]
+            seed, self._pending_seed = self._pending_seed, None
+            obs, infos = self.venv.reset(seed=seed)
+            self.reset_infos = [dict(i) for i in infos] if isinstance(infos, list) else [{}] * self.num_envs
+            return obs
+
+        def step_async(self, actions: np.ndarray) -> None:
+            self._actions = actions
+
+        def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict]]:
+            obs, rewards, terms, truncs, infos = self.venv.step(self._actions)
+            dones = np.logical_or(terms, truncs)
+            infos = [dict(i) for i in infos]
+            for i in np.flatnonzero(dones):
+                # SuperSuit's vector env resets finished envs by itself and returns the new first observation
+                infos[i]["TimeLimit.truncated"] = bool(truncs[i] and not terms[i])
+            return obs, np.asarray(rewards, dtype=np.float32), dones, infos
+
+        def close(self) -> None:
+            self.venv.close()
+
+        def get_attr(self, attr_name: str, indices: Any = None) -> list[Any]:
+            return [getattr(self, attr_name, None)] * len(self._get_indices(indices))
+
+        def set_attr(self, attr_name: str, value: Any, indices: Any = None) -> None:
+            setattr(self, attr_name, value)
+
+        def env_method(self, method_name: str, *method_args: Any, indices: Any = None, **method_kwargs: Any) -> list:
+            raise NotImplementedError("env_method is not supported by SuperSuit's vector envs")
+
+        def env_is_wrapped(self, wrapper_class: type, indices: Any = None) -> list[bool]:
+            return [False] * len(self._get_indices(indices))
+
+        def get_images(self) -> list[Any]:
+            return []
+
+    class ClipRewards(VecEnvWrapper):
+        """PPO trains on ``sign(reward)``; VecMonitor below still logs the raw score differences."""
+
+        def reset(self) -> np.ndarray:  # type: ignore[override]
+            return self.venv.reset()
+
+        def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict]]:
+            obs, rewards, dones, infos = self.venv.step_wait()
+            return obs, np.sign(rewards).astype(np.float32), dones, infos
+
+    return SB3VecEnv, ClipRewards
+
+
+def _SB3VecEnv(venv: Any) -> Any:
+    return _sb3_classes()[0](venv)
+
+
+def _ClipRewards(venv: Any) -> Any:
+    return _sb3_classes()[1](venv)
+
+
+def frames_per_timestep(cfg: ObsConfig) -> float:
+    """Emulated frames per SB3 timestep (one agent's step): ``frameskip / n_agents``."""
+    return cfg.frameskip / len(cfg.agents)
+
+
+def _callbacks(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, started_frames: int) -> list[Any]:
+    from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
+
+    fpt = frames_per_timestep(obs_cfg)
+    out = Path(cfg.out)
+
+    class Progress(BaseCallback):
+        """A tqdm bar in emulated frames, with throughput and the latest self-play episode stats."""
+
+        def _on_training_start(self) -> None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=cfg.frames, initial=started_frames, unit="frame", unit_scale=True,
+                            desc=f"self-play {obs_cfg.game}", disable=not cfg.progress, mininterval=2.0,
+                            dynamic_ncols=True)
+            self.last = started_frames
+
+        def _on_step(self) -> bool:
+            frames = int(self.num_timesteps * fpt)
+            self.bar.update(frames - self.last)
+            self.last = frames
+            return True
+
+        def _on_rollout_end(self) -> None:
+            buf = self.model.ep_info_buffer
+            if buf:
+                margins = [abs(e["r"]) for e in buf]
+                self.bar.set_postfix(ep_len=f"{np.mean([e['l'] for e in buf]):.0f}",
+                                     abs_margin=f"{np.mean(margins):.1f}", refresh=False)
+                self.logger.record("selfplay/abs_margin_mean", float(np.mean(margins)))
+            self.logger.record("time/emulated_frames", int(self.num_timesteps * fpt))
+
+        def _on_training_end(self) -> None:
+            self.bar.close()
+
+    class Stamp(BaseCallback):
+        """Stores the observation settings in the model, so every checkpoint carries them."""
+
+        def _on_training_start(self) -> None:
+            setattr(self.model, CONFIG_ATTR, obs_cfg.to_dict())
+
+        def _on_step(self) -> bool:
+            return True
+
+    callbacks: list[Any] = [Stamp(), Progress()]
+    save_freq = max(1, round(cfg.checkpoint_every / fpt / num_envs))
+    callbacks.append(CheckpointCallback(save_freq=save_freq, save_path=os.fspath(out / "checkpoints"),
+                                        name_prefix="ppo", verbose=0))
+    if cfg.eval_every:
+        callbacks.append(_cpu_eval_callback(cfg, obs_cfg, num_envs))
+    return callbacks
+
+
+def _cpu_eval_callback(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int) -> Any:
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    from mame_zoo.train.evaluate import evaluate
+
+    fpt = frames_per_timestep(obs_cfg)
+    every = max(1, round(cfg.eval_every / fpt / num_envs))
+    path = Path(cfg.out) / "eval.csv"
+
+    class CpuEval(BaseCallback):
+        """Every ``eval_every`` frames: the current policy against the built-in CPU; logged and in eval.csv."""
+
+        def _on_training_start(self) -> None:
+            self.t0 = time.perf_counter()
+            if self.num_timesteps == 0:
+                self._evaluate()  # the untrained policy: the start of the learning curve
+
+        def _on_step(self) -> bool:
+            if self.n_calls % every == 0:
+                self._evaluate()
+            return True
+
+        def _evaluate(self) -> None:
+            policy = LoadedPolicy(self.model, obs_cfg, "training")
+            result = evaluate(policy, "cpu", episodes=cfg.eval_episodes, seed=cfg.seed + 10_000 + self.n_calls,
+                              max_steps=cfg.eval_max_steps, progress=False, env_kwargs=cfg.env_kwargs)
+            frames = int(self.num_timesteps * fpt)
+            self.logger.record("eval/margin_vs_cpu", result.mean)
+            self.logger.record("eval/margin_vs_cpu_std", result.std)
+            new = not path.exists()
+            with path.open("a", newline="") as fh:
+                writer = csv.writer(fh)
+                if new:
+                    writer.writerow(["frames", "timesteps", "wall_s", "episodes", "margin_mean", "margin_std",
+                                     "margins"])
+                writer.writerow([frames, self.num_timesteps, f"{time.perf_counter() - self.t0:.0f}",
+                                 len(result.margins), f"{result.mean:.2f}", f"{result.std:.2f}",
+                                 " ".join(f"{m:g}" for m in result.margins)])
+            if cfg.progress:
+                from tqdm import tqdm
+
+                tqdm.write(f"[eval] {frames} frames: margin vs CPU {result.mean:+.1f} ± {result.std:.1f}")
+
+    return CpuEval()
+
+
+def train(cfg: TrainConfig) -> Path:
+    """Run (or resume) self-play PPO; returns the path of the final model (``out/final.zip``).
+
+    Writes to ``cfg.out``: ``config.json``, ``checkpoints/ppo_<timesteps>_steps.zip``, ``progress.csv`` and
+    TensorBoard events (SB3's logger), ``eval.csv`` when ``eval_every`` is set, and ``final.zip``. Resuming
+    into the same folder keeps the earlier ``progress.csv`` as ``progress-until-<timesteps>.csv``.
+    """
+    torch, _ = require_train_extra()
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.logger import configure
+    from stable_baselines3.common.utils import LinearSchedule
+
+    from mame_zoo.train.nets import NETS
+
+    if cfg.torch_threads:
+        torch.set_num_threads(cfg.torch_threads)
+    if cfg.net not in NETS:
+        raise ValueError(f"net must be one of {sorted(NETS)}, got {cfg.net!r}")
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    obs_cfg = cfg.obs_config()
+    if cfg.resume:
+        resume_from = resolve_checkpoint(cfg.resume)
+        saved = PPO.load(os.fspath(resume_from), device="cpu")
+        saved_cfg = ObsConfig.from_dict(getattr(saved, CONFIG_ATTR, {}) or obs_cfg.to_dict())
+        if saved_cfg != obs_cfg:
+            raise ValueError(f"{resume_from} was trained with {saved_cfg}, this run asks for {obs_cfg}")
+        del saved
+    fpt = frames_per_timestep(obs_cfg)
+    total_timesteps = round(cfg.frames / fpt)
+    (out / "config.json").write_text(json.dumps({**dataclasses.asdict(cfg), "obs": obs_cfg.to_dict()}, indent=2))
+
+    venv = make_vec_env(cfg)
+    try:
+        if cfg.resume:
+            model = PPO.load(os.fspath(resume_from), env=venv, device="cpu")
+            model.set_random_seed(cfg.seed)
+            started = model.num_timesteps
+        else:
+            extractor, extractor_kwargs = NETS[cfg.net]
+            model = PPO(
+                "CnnPolicy", venv, learning_rate=LinearSchedule(cfg.learning_rate, 0.0, 1.0), n_steps=cfg.n_steps,
+                batch_size=cfg.batch_size, n_epochs=cfg.n_epochs, gamma=cfg.gamma, gae_lambda=cfg.gae_lambda,
+                clip_range=cfg.clip_range, ent_coef=cfg.ent_coef, vf_coef=cfg.vf_coef,
+                max_grad_norm=cfg.max_grad_norm, seed=cfg.seed, device="cpu", verbose=0,
+                policy_kwargs={"features_extractor_class": extractor, "features_extractor_kwargs": extractor_kwargs})
+            started = 0
+        formats = ["csv"]
+        try:
+            import tensorboard  # noqa: F401
+
+            formats.append("tensorboard")
+        except ImportError:
+            pass
+        if not cfg.progress:
+            formats.append("stdout")
+        if cfg.resume and (out / "progress.csv").exists():  # SB3's CSV logger would overwrite the earlier part
+            (out / "progress.csv").replace(out / f"progress-until-{started}.csv")
+        model.set_logger(configure(os.fspath(out), formats))
+        setattr(model, CONFIG_ATTR, obs_cfg.to_dict())
+        remaining = max(0, total_timesteps - started)
+        callbacks = _callbacks(cfg, obs_cfg, venv.num_envs, int(started * fpt))
+        if remaining:
+            model.learn(total_timesteps=remaining, callback=callbacks, reset_num_timesteps=not cfg.resume,
+                        progress_bar=False)
+        final = out / "final.zip"
+        model.save(os.fspath(final))
+    finally:
+        venv.close()
+    return final

@@ -1,0 +1,199 @@
+"""Self-play training, checkpoints, evaluation and the CleanRL example, end to end on real MAME, SB3 and torch.
+
+Runs are tiny (a few hundred steps) so that the module takes well under a minute; the learning itself is
+measured by the documented run in docs/training.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("stable_baselines3", reason="needs the 'train' extra (torch + stable-baselines3)")
+
+from mame_zoo.train.policy import ObsConfig, Preprocessor, load_policy, resolve_checkpoint
+
+pytestmark = pytest.mark.timeout(240)
+
+ROOT = Path(__file__).resolve().parent.parent
+FRAMES = 2048  # 512 steps of each match at frameskip 4 (x2 agents = 1024 SB3 timesteps)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny self-play run through the command line: 2 matches in 2 worker processes, checkpoints, evals."""
+    from mame_zoo.train.cli import main
+
+    out = tmp_path_factory.mktemp("run") / "boxing"
+    code = main(["train", "boxing_v0", "--frames", str(FRAMES), "--out", str(out), "--num-games", "2",
+                 "--workers", "2", "--n-steps", "64", "--batch-size", "128", "--epochs", "1",
+                 "--checkpoint-every", "1024", "--eval-every", "1024", "--eval-episodes", "1", "--eval-max-steps", "60",
+                 "--max-cycles", "150", "--video-every", "2", "--seed", "3", "--no-progress"])
+    assert code == 0
+    return out
+
+
+def test_import_does_not_need_torch() -> None:
+    code = ("import sys, mame_zoo, mame_zoo.train, mame_zoo.train.cli, mame_zoo.train.policy, "
+            "mame_zoo.train.evaluate, mame_zoo.record, mame_zoo.play\n"
+            "bad = [m for m in ('torch', 'stable_baselines3') if m in sys.modules]\n"
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_missing_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mame_zoo.train import require_train_extra
+
+    monkeypatch.setitem(sys.modules, "stable_baselines3", None)  # makes `import stable_baselines3` fail
+    with pytest.raises(ImportError, match=r"mame-zoo\[train\]"):
+        require_train_extra()
+
+
+def test_preprocessor_matches_supersuit_pipeline() -> None:
+    """Eval/play preprocess one agent's raw frames exactly like the SuperSuit wrappers used in training."""
+    from pettingzoo.utils.wrappers import BaseParallelWrapper
+
+    from mame_zoo.games import boxing_v0
+    from mame_zoo.train.policy import wrap_parallel
+
+    class Spy(BaseParallelWrapper):
+        raw: dict
+
+        def reset(self, seed=None, options=None):  # type: ignore[no-untyped-def]
+            obs, infos = self.env.reset(seed=seed, options=options)
+            self.raw = obs
+            return obs, infos
+
+        def step(self, actions):  # type: ignore[no-untyped-def]
+            out = self.env.step(actions)
+            self.raw = out[0]
+            return out
+
+    cfg = ObsConfig.for_game("boxing_v0", frameskip=4)
+    spy = Spy(boxing_v0.parallel_env(frameskip=4))
+    env = wrap_parallel(spy, cfg)
+    try:
+        pre = {a: Preprocessor(cfg, a) for a in cfg.agents}
+        obs, _ = env.reset(seed=5)
+        rng = np.random.default_rng(0)
+        for t in range(12):
+            for k, a in enumerate(cfg.agents):
+                mine = pre[a](spy.raw[a])
+                assert mine.shape == cfg.shape == (84, 84, 6) and mine.dtype == np.uint8
+                np.testing.assert_array_equal(mine, obs[a], err_msg=f"step {t}, {a}")
+                assert (mine[..., 4 + k] == 255).all() and (mine[..., 4 + 1 - k] == 0).all()
+            if t > 4:
+                assert not np.array_equal(obs[cfg.agents[0]][..., 0], obs[cfg.agents[0]][..., 3])  # frames move
+            obs, *_ = env.step({a: int(rng.integers(18)) for a in env.agents})
+    finally:
+        env.close()
+
+
+def test_training_run_outputs(run_dir: Path) -> None:
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["obs"] == {"game": "boxing_v0", "frameskip": 4, "size": 84, "stack": 4,
+                             "agents": ["first_0", "second_0"]}
+    checkpoints = sorted((run_dir / "checkpoints").glob("ppo_*_steps.zip"))
+    assert [p.name for p in checkpoints] == ["ppo_1024_steps.zip", "ppo_512_steps.zip"]
+    with (run_dir / "progress.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    frames = [int(float(r["time/emulated_frames"])) for r in rows if r.get("time/emulated_frames")]
+    assert frames[-1] == FRAMES and frames == sorted(frames)
+    assert any(r.get("train/approx_kl") for r in rows)  # PPO updates happened
+    assert list(run_dir.glob("events.out.tfevents.*")), "no TensorBoard log"
+    with (run_dir / "eval.csv").open() as fh:
+        evals = list(csv.DictReader(fh))
+    assert [int(r["frames"]) for r in evals] == [0, 1024, 2048]
+    videos = sorted((run_dir / "videos").glob("train-*-ep*.mp4"))
+    assert videos, "no training video"  # 150-step episodes, every 2nd recorded in each match
+
+    policy = load_policy(run_dir)  # the folder resolves to final.zip
+    assert policy.path.endswith("final.zip")
+    assert policy.config == ObsConfig.for_game("boxing_v0")
+    assert policy.model.num_timesteps == FRAMES // 2
+    assert type(policy.model.policy.features_extractor).__name__ == "SmallCNN"
+
+
+def test_resume_continues_the_run(run_dir: Path, tmp_path: Path) -> None:
+    from mame_zoo.train.selfplay import TrainConfig, train
+
+    start = resolve_checkpoint(run_dir / "checkpoints" / "ppo_1024_steps.zip")
+    out = tmp_path / "resumed"
+    final = train(TrainConfig(frames=FRAMES + 1024, out=str(out), resume=str(start), num_games=1, workers=0,
+                              n_steps=64, batch_size=64, n_epochs=1, checkpoint_every=10**9, seed=4,
+                              progress=False))
+    before, after = load_policy(start), load_policy(final)
+    assert after.model.num_timesteps == 1024 + (FRAMES + 1024) // 2 - 1024  # continued, not restarted
+    diffs = [float((a - b).abs().max()) for a, b in zip(after.model.policy.state_dict().values(),
+                                                         before.model.policy.state_dict().values())]
+    assert max(diffs) > 0  # it trained further
+    with pytest.raises(ValueError, match="trained with"):
+        train(TrainConfig(frames=FRAMES, out=str(tmp_path / "bad"), resume=str(start), frameskip=2,
+                          progress=False))
+
+
+def test_evaluate_against_cpu_random_and_checkpoint(run_dir: Path) -> None:
+    from mame_zoo.train.evaluate import evaluate
+
+    final = os.fspath(run_dir / "final.zip")
+    other = os.fspath(run_dir / "checkpoints" / "ppo_512_steps.zip")
+    kw = {"episodes": 2, "max_steps": 40, "progress": False}
+    vs_cpu = evaluate(final, "cpu", deterministic=True, **kw)
+    again = evaluate(final, "cpu", deterministic=True, **kw)
+    assert vs_cpu.margins == again.margins  # seeded episodes, greedy policy: reproducible
+    assert vs_cpu.steps == 80 and vs_cpu.frames == 320
+    vs_random = evaluate(final, "random", **kw)
+    vs_ckpt = evaluate(final, other, side="second_0", **kw)
+    random_vs_cpu = evaluate("random", "cpu", game="boxing_v0", frameskip=4, **kw)
+    for r in (vs_cpu, vs_random, vs_ckpt, random_vs_cpu):
+        assert len(r.margins) == 2 and all(float(m).is_integer() for m in r.margins)
+        assert np.isfinite(r.mean) and r.std >= 0
+    assert "± " in vs_cpu.summary()
+    with pytest.raises(ValueError, match="frameskip"):
+        evaluate(final, "cpu", frameskip=2, **kw)
+
+
+def test_eval_command_line(run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mame_zoo.train.cli import main
+
+    out = tmp_path / "eval.json"
+    assert main(["eval", str(run_dir), "--vs", "cpu", "random", "--episodes", "1", "--max-steps", "30",
+                 "--no-progress", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "final.zip vs cpu: score margin" in printed and "| final.zip | random | 1 |" in printed
+    data = json.loads(out.read_text())
+    assert [d["opponent"] for d in data] == ["cpu", "random"] and all(len(d["margins"]) == 1 for d in data)
+
+
+def test_cleanrl_example_runs(tmp_path: Path) -> None:
+    saved = tmp_path / "agent.pt"
+    proc = subprocess.run(
+        [sys.executable, os.fspath(ROOT / "examples" / "ppo_selfplay_cleanrl.py"), "--total-frames", "1024",
+         "--num-games", "2", "--num-workers", "2", "--num-steps", "64", "--num-minibatches", "2",
+         "--update-epochs", "1", "--max-cycles", "100", "--save", os.fspath(saved)],
+        capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "2 agents x 2 games = 4 envs, obs (84, 84, 6), 18 actions, 2 updates" in proc.stdout
+    assert "update 2/2  frames 1024" in proc.stdout
+    assert "first agent's margin" in proc.stdout and "over 2 ep" in proc.stdout  # 100-step episodes ended
+    import torch
+
+    state = torch.load(saved)
+    assert state["network.0.0.weight"].shape[1] == 6  # channels from the env: 4 frames + 2 agent planes
+
+
+def test_command_line_reports_user_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mame_zoo.train.cli import main
+
+    assert main(["eval", os.fspath(tmp_path / "nothing-here"), "--episodes", "1"]) == 2
+    assert "no checkpoint at" in capsys.readouterr().err
+    assert main(["train", "boxing_v0", "--out", os.fspath(tmp_path / "r"), "--net", "small",
+                 "--resume", os.fspath(tmp_path / "missing.zip")]) == 2
+    assert "no checkpoint at" in capsys.readouterr().err
