@@ -14,6 +14,8 @@ local ST_OK, ST_ERROR, ST_FATAL = 0, 1, 2
 local E_INPUT, E_ADDRESS, E_REQUEST, E_STATE = 1, 2, 3, 4
 local F_FRAME, F_MAXPOOL = 1, 2
 local AGG_LAST, AGG_SUM, AGG_ALL = 0, 1, 2
+-- the most values one read spec may ask for (mame_zoo/bridge/protocol.py MAX_READ_COUNT)
+local MAX_COUNT_U8, MAX_COUNT_OTHER = 1 << 24, 1 << 16
 
 -- value types: read method, write method, string.pack code, size in bytes
 local TYPES = {
@@ -50,6 +52,17 @@ local function reject(kind, message) error(setmetatable({ kind = kind, message =
 
 local function str(s) return spack("<s2", s) end
 
+-- Decode request fields; a body that does not decode is rejected (the session goes on), never fatal.
+local function take(fmt, body, pos)
+  local r = table.pack(pcall(sunpack, fmt, body, pos))
+  if not r[1] then reject(E_REQUEST, "malformed request: " .. tostring(r[2])) end
+  return table.unpack(r, 2, r.n)
+end
+
+local function expect_end(body, pos)
+  if pos ~= #body + 1 then reject(E_REQUEST, "malformed request: " .. (#body + 1 - pos) .. " unexpected bytes") end
+end
+
 local function send(seq, status, body)
   fout:write(spack("<I4I4B", #body, seq, status), body)
   fout:flush()
@@ -83,12 +96,14 @@ end
 -- Read specs ---------------------------------------------------------------------------------------
 local function compile_spec(body, pos)
   local space_id, address, vtype, count, agg
-  space_id, address, vtype, count, agg, pos = sunpack("<I2I4BI4B", body, pos)
+  space_id, address, vtype, count, agg, pos = take("<I2I4BI4B", body, pos)
   local sp = spaces[space_id]
   if not sp then reject(E_ADDRESS, "unknown space id " .. space_id) end
   local t = TYPES[vtype]
   if not t then reject(E_REQUEST, "unknown value type " .. vtype) end
   if count < 1 then reject(E_REQUEST, "read count must be >= 1") end
+  local max_count = vtype == 1 and MAX_COUNT_U8 or MAX_COUNT_OTHER
+  if count > max_count then reject(E_REQUEST, "read count " .. count .. " is above the limit " .. max_count) end
   if agg > AGG_ALL then reject(E_REQUEST, "unknown aggregation " .. agg) end
   local size = t[4]
   local last = address + count * size - 1
@@ -118,12 +133,13 @@ end
 
 local function compile_specs(body, pos)
   local n
-  n, pos = sunpack("<I2", body, pos)
+  n, pos = take("<I2", body, pos)
   local list, every = {}, false
   for i = 1, n do
     list[i], pos = compile_spec(body, pos)
     if list[i].agg ~= AGG_LAST then every = true end
   end
+  expect_end(body, pos)
   return list, every
 end
 
@@ -156,7 +172,11 @@ local function collect_reads(list)
 end
 
 -- Commands other than STEP -------------------------------------------------------------------------
+-- A NUL would cut a name short on MAME's C++ side (":SWB\0x" would find ":SWB"): such names match nothing.
+local function has_nul(s) return s:find("\0", 1, true) ~= nil end
+
 local function lookup_field(port_tag, field_name)
+  if has_nul(port_tag) or has_nul(field_name) then reject(E_INPUT, "input names cannot contain NUL bytes") end
   local port = machine.ioport.ports[port_tag]
   if not port then reject(E_INPUT, "no input port '" .. port_tag .. "'") end
   local field = port.fields[field_name]
@@ -176,10 +196,11 @@ local function handle(op, body)
     end
     return collect_reads(list)
   elseif op == OP_WRITE then
-    local n, pos = sunpack("<I2", body)
-    for _ = 1, n do
+    local n, pos = take("<I2", body, 1)
+    local writes = {}
+    for i = 1, n do -- check every write before doing any
       local space_id, address, vtype, value
-      space_id, address, vtype, value, pos = sunpack("<I2I4Bi8", body, pos)
+      space_id, address, vtype, value, pos = take("<I2I4Bi8", body, pos)
       local sp = spaces[space_id]
       if not sp then reject(E_ADDRESS, "unknown space id " .. space_id) end
       local t = TYPES[vtype]
@@ -187,15 +208,22 @@ local function handle(op, body)
       if address + t[4] - 1 > sp.address_mask then
         reject(E_ADDRESS, string.format("address 0x%X is outside the space", address))
       end
-      sp[t[2]](sp, address, value)
+      writes[i] = { sp, t[2], address, value }
     end
+    expect_end(body, pos)
+    for _, w in ipairs(writes) do w[1][w[2]](w[1], w[3], w[4]) end
     return ""
   elseif op == OP_FIELD then
-    local port_tag, field_name = sunpack("<s2s2", body)
+    local port_tag, field_name, pos = take("<s2s2", body, 1)
+    expect_end(body, pos)
+    if #fields >= 0xFFFF then reject(E_REQUEST, "too many input fields looked up") end
     fields[#fields + 1] = lookup_field(port_tag, field_name)
     return spack("<I2", #fields)
   elseif op == OP_SPACE then
-    local device_tag, space_name = sunpack("<s2s2", body)
+    local device_tag, space_name, pos = take("<s2s2", body, 1)
+    expect_end(body, pos)
+    if #spaces >= 0xFFFF then reject(E_REQUEST, "too many address spaces looked up") end
+    if has_nul(device_tag) or has_nul(space_name) then reject(E_ADDRESS, "device and space names cannot contain NUL") end
     local device = machine.devices[device_tag]
     if not device then reject(E_ADDRESS, "no device '" .. device_tag .. "'") end
     local sp = device.spaces[space_name]
@@ -203,6 +231,7 @@ local function handle(op, body)
     spaces[#spaces + 1] = sp
     return spack("<I2BBI8", #spaces, sp.data_width, sp.endianness == "big" and 1 or 0, sp.address_mask)
   elseif op == OP_INPUTS then
+    expect_end(body, 1)
     local out, n = {}, 0
     for port_tag, port in pairs(machine.ioport.ports) do
       for field_name, f in pairs(port.fields) do
@@ -214,14 +243,18 @@ local function handle(op, body)
     end
     return spack("<I2", n) .. table.concat(out)
   elseif op == OP_SAVE or op == OP_LOAD then
-    local path = sunpack("<s2", body)
+    local path, pos = take("<s2", body, 1)
+    expect_end(body, pos)
+    if path == "" or has_nul(path) then reject(E_STATE, "bad save state path") end
     if op == OP_SAVE then machine:save(path) else machine:load(path) end
     return ""
   elseif op == OP_SOFT_RESET then
+    expect_end(body, 1)
     machine:soft_reset()
     return ""
   elseif op == OP_MAP then
-    local space_id = sunpack("<I2", body)
+    local space_id, pos = take("<I2", body, 1)
+    expect_end(body, pos)
     local sp = spaces[space_id]
     if not sp then reject(E_ADDRESS, "unknown space id " .. space_id) end
     local out, n = {}, 0
@@ -239,9 +272,13 @@ local function serve()
   while true do
     local seq, op, body = receive()
     if not seq then return false end -- Python is gone
-    if op == OP_STEP then
+    if op == OP_STEP and #body < 5 then
+      send(seq, ST_ERROR, spack("B", E_REQUEST) .. str("malformed request: STEP body of " .. #body .. " bytes"))
+    elseif op == OP_STEP then
       local frames, flags, n, pos = sunpack("<I2BI2", body)
-      if frames < 1 then
+      if #body ~= 5 + 6 * n then
+        send(seq, ST_ERROR, spack("B", E_REQUEST) .. str("malformed request: STEP body of " .. #body .. " bytes"))
+      elseif frames < 1 then
         send(seq, ST_ERROR, spack("B", E_REQUEST) .. str("STEP needs at least 1 frame"))
       else
         local changes, bad = {}, nil

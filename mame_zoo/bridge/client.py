@@ -8,7 +8,10 @@ import os
 import re
 import select
 import shutil
+import signal
+import struct
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -26,13 +29,9 @@ from mame_zoo import _paths
 from mame_zoo.bridge import process
 from mame_zoo.bridge.protocol import (
     HEADER,
-    HELLO_HEAD,
-    HELLO_SCREEN,
-    INPUT_INFO,
-    MAP_RANGE,
+    MAX_BODY,
     PIXELS_HEAD,
     PROTOCOL_VERSION,
-    SPACE_INFO,
     STEP_FRAME,
     STEP_HEAD,
     STEP_INPUT,
@@ -43,11 +42,18 @@ from mame_zoo.bridge.protocol import (
     WRITE_SPEC,
     Agg,
     ErrorKind,
+    MalformedMessage,
     Op,
     ReadSpec,
     Status,
+    decode_error,
+    decode_hello,
+    decode_inputs,
+    decode_map,
+    decode_space,
+    decode_u16,
+    decode_values,
     pack_str,
-    unpack_str,
 )
 from mame_zoo.errors import (
     AddressError,
@@ -55,6 +61,7 @@ from mame_zoo.errors import (
     EmulatorCrashed,
     EmulatorTimeout,
     InputNotFound,
+    InvalidAction,
     LuaError,
     MameZooError,
     ProtocolError,
@@ -67,6 +74,24 @@ from mame_zoo.errors import (
 PIPE_SIZE = 1 << 20  # F_SETPIPE_SZ: a 1 MiB pipe takes a whole frame in one go
 _F_SETPIPE_SZ = 1031
 CLEAN_EXIT_CODES = (0, -11, 139)  # MAME 0.251 often segfaults at teardown after a requested exit
+# MAME's short names are letters, digits and _; anything else (a leading "-" would be read as an option, ""
+# opens MAME's system menu and waits forever) is refused before MAME starts.
+_SYSTEM_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
+# MAME options that would run Lua or debugger scripts besides the bridge, open a network port, or move MAME's
+# files out of its private folder (sharing cfg/nvram/states between processes, writing to $HOME). Refused in
+# MachineConfig.options, so that no configuration (code or a game file) can turn them on.
+FORBIDDEN_OPTIONS = frozenset({
+    "autoboot_command", "autoboot_delay", "autoboot_script", "console", "plugins", "plugin", "pluginspath",
+    "debug", "debugscript", "debugger", "debugger_port", "http", "http_port", "http_root", "output",
+    "readconfig", "writeconfig", "inipath", "homepath", "cfg_directory", "nvram_directory", "input_directory",
+    "state_directory", "snapshot_directory", "diff_directory", "comment_directory", "share_directory",
+})
+_DECODE_ERRORS = (MalformedMessage, struct.error, ValueError, IndexError)
+_ERROR = int(Status.ERROR)  # a plain int: compared on every reply
+
+
+def _is_path(value: Any) -> bool:
+    return isinstance(value, (str, os.PathLike))
 
 
 @dataclass(frozen=True)
@@ -84,6 +109,38 @@ class MachineConfig:
     media: Mapping[str, str] = field(default_factory=dict)
     rompath: Sequence[str] = ()
     options: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        """Refuse what MAME's command line cannot carry safely; one folder given as a string is accepted."""
+        system = self.system
+        if not isinstance(system, str) or not _SYSTEM_NAME.fullmatch(system):
+            raise UnknownGame(f"{system!r} is not a MAME system name (1-64 letters, digits or _, e.g. 'sfiii3n' or "
+                              "'a2600'). List systems with `mame -listfull`.")
+        if not isinstance(self.media, Mapping):
+            raise TypeError(f"media must be a mapping {{slot: path}}, got {type(self.media).__name__}")
+        for slot, path in self.media.items():
+            if not isinstance(slot, str) or not re.fullmatch(r"[a-z0-9_]+", slot):
+                raise ValueError(f"media slot name {slot!r} must be lower-case letters, digits or _")
+            if not _is_path(path) or "\0" in os.fspath(path):
+                raise ValueError(f"{slot} image path {path!r} is not a path")
+        rompath = self.rompath
+        if _is_path(rompath):
+            rompath = (rompath,)  # type: ignore[assignment]
+        rompath = tuple(rompath)
+        for folder in rompath:
+            if not _is_path(folder) or any(c in os.fspath(folder) for c in ";\0"):
+                raise ValueError(f"ROM folder {folder!r} is not a path MAME can search (no ';', the separator of "
+                                 "MAME's -rompath, and no NUL)")
+        object.__setattr__(self, "rompath", rompath)
+        if isinstance(self.options, (str, bytes)) or not all(isinstance(o, str) for o in self.options):
+            raise TypeError(f"options must be a sequence of separate words, e.g. ('-joyport1', 'pad'), got "
+                            f"{self.options!r}")
+        if any("\0" in o for o in self.options):
+            raise ValueError(f"MAME options cannot contain NUL bytes: {self.options!r}")
+        bad = [o for o in self.options if o.startswith("-") and o.lstrip("-").lower() in FORBIDDEN_OPTIONS]
+        if bad:
+            raise ValueError(f"MAME option(s) {', '.join(bad)} are not allowed: mame_zoo runs only its own bridge "
+                             "script, no network server, and keeps MAME's files in a private folder")
 
 
 @dataclass(frozen=True)
@@ -154,18 +211,45 @@ def _log_tail(path: Path, lines: int = 15) -> str:
     return "\n".join(kept[-lines:])
 
 
-def _cleanup(proc: subprocess.Popen[bytes] | None, fds: list[int], workdir: str | None) -> None:
-    """Finalizer backstop: kill MAME, close pipes, remove the temp dir. Safe to run more than once."""
+def _cleanup(proc: subprocess.Popen[bytes] | None, fds: list[int], workdir: str | None, owner: int) -> None:
+    """Finalizer backstop: kill MAME, remove the temp dir, close pipes and the lock. Safe to run more than once.
+
+    Only the process that started MAME does this: a forked child that inherited the bridge must not kill its
+    parent's MAME or delete its files (see :func:`_disown_after_fork`).
+    """
+    if os.getpid() != owner:
+        return
     if proc is not None:
         process.kill(proc)
-    for fd in fds:
+    if workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
+    for fd in fds:  # the lock goes last: a sweeper in another process must not race the removal above
         try:
             os.close(fd)
         except OSError:
             pass
     fds.clear()
-    if workdir:
-        shutil.rmtree(workdir, ignore_errors=True)
+
+
+# Every live bridge, so that a fork() can disown them in the child (a forked worker of a vector env inherits
+# copies of its parent's bridges: closing or garbage-collecting those copies must not touch the parent's MAME).
+_live: weakref.WeakSet[Bridge] = weakref.WeakSet()
+
+
+def _disown_after_fork() -> None:
+    for bridge in list(_live):
+        bridge._disown()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_disown_after_fork)
+
+
+def _process_label() -> str:
+    """This Python process as a vector env's worker would be named in its parent (empty in the main process)."""
+    mp = sys.modules.get("multiprocessing")
+    name = mp.current_process().name if mp is not None else "MainProcess"
+    return f"Python pid {os.getpid()}" + (f", {name}" if name != "MainProcess" else "")
 
 
 class Bridge:
@@ -192,10 +276,15 @@ class Bridge:
                  throttle: bool = False, sound: bool = False, timeout: float = 10.0, boot_timeout: float = 60.0,
                  strict_roms: bool = False, use_user_config: bool = False,
                  workdir: str | os.PathLike[str] | None = None) -> None:
+        if not isinstance(machine, MachineConfig):
+            raise TypeError(f"machine must be a MachineConfig, got {type(machine).__name__}")
         self.machine = machine
         self.timeout = timeout
         self._seq = 0
         self._closed = False
+        self._closed_reason = ""
+        self._owner = os.getpid()
+        self._cmd = self._obs = -1
         self._lock = threading.Lock()
         self._fields: dict[tuple[str, str], int] = {}
         self._sent: dict[int, int] = {}
@@ -213,10 +302,11 @@ class Bridge:
         process.check_version(self.binary)
         self._check_media(machine)
 
-        self.workdir = Path(tempfile.mkdtemp(prefix="mame_zoo-", dir=workdir))
         self._fds: list[int] = []
-        self._finalizer = weakref.finalize(self, _cleanup, None, self._fds, str(self.workdir))
+        self.workdir = self._make_workdir(workdir)
+        self._finalizer = weakref.finalize(self, _cleanup, None, self._fds, str(self.workdir), self._owner)
         self.log_path = self.workdir / "mame.log"
+        _live.add(self)
         try:
             self._launch(render, throttle, sound, use_user_config)
             self.hello = self._await_hello(boot_timeout)
@@ -226,6 +316,36 @@ class Bridge:
             raise
 
     # --- launch -------------------------------------------------------------------------------------
+    def _make_workdir(self, parent: str | os.PathLike[str] | None) -> Path:
+        folder = os.fspath(parent) if parent is not None else tempfile.gettempdir()
+        process.sweep_stale_workdirs(folder)
+        try:
+            path = Path(tempfile.mkdtemp(prefix=process.WORKDIR_PREFIX, dir=folder))
+        except OSError as exc:
+            raise StateError(f"cannot create MAME's private folder (config, nvram, save states) in {folder}: "
+                             f"{exc}. Free some space there or point TMPDIR at a writable folder.") from exc
+        try:
+            self._fds.append(process.lock_workdir(path))
+        except OSError as exc:
+            shutil.rmtree(path, ignore_errors=True)
+            raise StateError(f"cannot write in MAME's private folder {path}: {exc}. Free some space there or "
+                             "point TMPDIR at a writable folder.") from exc
+        return path
+
+    def _disown(self) -> None:
+        """In a forked child: drop this copy of the parent's bridge without touching the parent's MAME.
+
+        Only flags are changed: this also runs in the child that is about to exec a new MAME, where closing
+        file descriptors by number could hit ones that another thread of the parent has just reused (the
+        parent's pipe ends are close-on-exec anyway; a forked worker keeps its copies until it exits).
+        """
+        self._finalizer.detach()
+        if not self._closed:
+            self._closed = True
+            self._closed_reason = (f"this {self.machine.system} emulator belongs to process {self._owner}; a forked "
+                                   "child cannot use it. Create the env inside the child (e.g. in the vector env's "
+                                   "env function).")
+
     @staticmethod
     def _check_media(machine: MachineConfig) -> None:
         for slot, path in machine.media.items():
@@ -243,11 +363,16 @@ class Bridge:
             except OSError:  # not Linux, or above /proc/sys/fs/pipe-max-size
                 pass
         os.set_blocking(obs_r, False)
+        os.set_blocking(cmd_w, False)  # a hung MAME must not block a write: requests wait with a deadline
         os.set_inheritable(cmd_r, True)
         os.set_inheritable(obs_w, True)
-        for sub in ("cfg", "nvram", "sta", "snap", "inp", "diff", "comments", "run"):
-            (self.workdir / sub).mkdir(exist_ok=True)
-        (self.workdir / "run").chmod(0o700)
+        try:
+            for sub in ("cfg", "nvram", "sta", "snap", "inp", "diff", "comments", "run"):
+                (self.workdir / sub).mkdir(exist_ok=True)
+            (self.workdir / "run").chmod(0o700)
+        except OSError as exc:
+            raise StateError(f"cannot write in MAME's private folder {self.workdir}: {exc}. Free some space there "
+                             "or point TMPDIR at a writable folder.") from exc
 
         m = self.machine
         argv = [self.binary, m.system, *process.media_args(dict(m.media))]
@@ -269,7 +394,12 @@ class Bridge:
             env["HOME"] = str(self.workdir)
         self.proc = process.spawn(argv, env=env, cwd=self.workdir, pass_fds=(cmd_r, obs_w), log_path=self.log_path)
         self._finalizer.detach()
-        self._finalizer = weakref.finalize(self, _cleanup, self.proc, self._fds, str(self.workdir))
+        self._finalizer = weakref.finalize(self, _cleanup, self.proc, self._fds, str(self.workdir), self._owner)
+        mp_util = sys.modules.get("multiprocessing.util")
+        if mp_util is not None:
+            # multiprocessing's workers leave with os._exit(), which skips weakref.finalize's atexit hook; its
+            # own exit hook runs these (forked children drop the parent's registrations).
+            mp_util.Finalize(self, self._finalizer, exitpriority=0)
         os.close(cmd_r)
         os.close(obs_w)
         self._fds.remove(cmd_r)
@@ -277,19 +407,20 @@ class Bridge:
         self._cmd, self._obs = cmd_w, obs_r
 
     def _await_hello(self, boot_timeout: float) -> Hello:
-        status, body = self._receive(0, boot_timeout, "starting the machine")
+        what = "starting the machine"
+        status, body = self._receive(0, boot_timeout, what)
         if status != Status.OK:
-            raise ProtocolError(f"MAME's first message had status {status}")
-        (version,) = HELLO_HEAD.unpack_from(body, 0)
-        if version != PROTOCOL_VERSION:
-            raise ProtocolError(f"bridge.lua speaks protocol {version}, this mame_zoo speaks {PROTOCOL_VERSION}: "
-                                "reinstall mame_zoo so both come from the same version")
-        pos = HELLO_HEAD.size
-        mame_version, pos = unpack_str(body, pos)
-        system, pos = unpack_str(body, pos)
-        description, pos = unpack_str(body, pos)
-        width, height, hz, frame = HELLO_SCREEN.unpack_from(body, pos)
-        return Hello(mame_version, system, description, width, height, hz, frame)
+            raise self._malformed(what, f"the first message had status {status}")
+        try:
+            info = decode_hello(body)
+        except _DECODE_ERRORS as exc:
+            raise self._malformed(what, exc) from None
+        if info.protocol_version != PROTOCOL_VERSION:
+            self._shutdown()
+            raise ProtocolError(f"bridge.lua speaks protocol {info.protocol_version}, this mame_zoo speaks "
+                                f"{PROTOCOL_VERSION}: reinstall mame_zoo so both come from the same version")
+        return Hello(info.mame_version, info.system, info.description, info.screen_width, info.screen_height,
+                     info.refresh_hz, info.frame_number)
 
     def _check_rom_warnings(self, strict: bool) -> None:
         text = _log_tail(self.log_path, 400)
@@ -304,8 +435,10 @@ class Bridge:
         warnings.warn(message, RuntimeWarning, stacklevel=3)
 
     # --- transport ----------------------------------------------------------------------------------
-    def _ensure_buffer(self, size: int, keep: int) -> None:
+    def _ensure_buffer(self, size: int, keep: int, what: str) -> None:
         if size > len(self._buf):
+            if size > MAX_BODY + HEADER.size:
+                raise self._malformed(what, f"a reply announced {size - HEADER.size} bytes (limit {MAX_BODY})")
             grown = bytearray(max(size, 2 * len(self._buf)))
             grown[:keep] = self._buf[:keep]
             self._buf, self._view = grown, memoryview(grown)
@@ -337,33 +470,41 @@ class Bridge:
         length, got_seq, status = HEADER.unpack_from(self._buf, 0)
         total = HEADER.size + length
         if held < total:
-            self._ensure_buffer(total, held)
+            self._ensure_buffer(total, held, what)
             held = self._read_at_least(held, total, deadline, timeout, what)
         if held != total:
-            self._shutdown()
-            raise ProtocolError(f"{held - total} unexpected bytes after a reply while {what}")
+            raise self._malformed(what, f"{held - total} unexpected bytes after a reply")
         body = self._view[HEADER.size:total]
-        if status == Status.FATAL:
-            text = bytes(body).decode("utf-8", "replace")
-            self._shutdown()
-            raise LuaError(f"Lua error in MAME ({self.machine.system}) while {what}:\n{text}")
-        if got_seq != seq:
-            self._shutdown()
-            raise ProtocolError(f"reply sequence {got_seq} does not match request {seq} while {what}")
+        if status > _ERROR or got_seq != seq:  # the common case costs two int comparisons
+            if status == Status.FATAL:
+                text = bytes(body).decode("utf-8", "replace")
+                self._shutdown()
+                raise LuaError(f"Lua error in {self._who()} while {what}:\n{text}")
+            if status > Status.FATAL:
+                raise self._malformed(what, f"unknown reply status {status}")
+            raise self._malformed(what, f"reply sequence {got_seq} does not match request {seq}")
         return status, body
 
     def _request(self, op: Op, body: bytes = b"", *, what: str | None = None,
                  timeout: float | None = None) -> memoryview:
         if self._closed:
-            raise EmulatorClosed(f"the {self.machine.system} emulator is closed; create a new one")
+            raise EmulatorClosed(self._closed_reason or f"the {self.machine.system} emulator is closed; create a "
+                                 "new one")
         self._seq = (self._seq + 1) & 0xFFFFFFFF or 1
         what = what or op.name
+        if timeout is None:
+            timeout = self.timeout
+        data = HEADER.pack(len(body), self._seq, op) + body
         try:
             try:
-                os.write(self._cmd, HEADER.pack(len(body), self._seq, op) + body)
+                sent = os.write(self._cmd, data)
             except BrokenPipeError:
                 self._fail_dead(what)
-            status, reply = self._receive(self._seq, self.timeout if timeout is None else timeout, what)
+            except BlockingIOError:
+                sent = 0
+            if sent != len(data):  # only a request larger than the pipe, or a MAME that stopped reading
+                self._write_rest(data, sent, timeout, what)
+            status, reply = self._receive(self._seq, timeout, what)
         except MameZooError:
             raise  # already handled: MAME is gone and the bridge closed
         except BaseException:
@@ -371,33 +512,59 @@ class Bridge:
             # half read, so the session cannot go on. Kill MAME rather than misread the next reply.
             self._shutdown()
             raise
-        if status == Status.ERROR:
-            kind = reply[0]
-            message, _ = unpack_str(reply, 1)
-            raise {ErrorKind.INPUT: InputNotFound, ErrorKind.ADDRESS: AddressError,
-                   ErrorKind.STATE: StateError}.get(kind, ProtocolError)(message)
+        if status:
+            self._raise_rejected(reply, what)
         return reply
 
+    def _write_rest(self, data: bytes, sent: int, timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        view = memoryview(data)
+        while sent < len(data):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([], [self._cmd], [], remaining)[1]:
+                self._fail_timeout(what, timeout)
+            try:
+                sent += os.write(self._cmd, view[sent:])
+            except BlockingIOError:
+                continue
+            except BrokenPipeError:
+                self._fail_dead(what)
+
+    def _raise_rejected(self, reply: memoryview, what: str) -> None:
+        """An ERROR reply: the request was refused, the session goes on."""
+        try:
+            kind, message = decode_error(reply)
+        except _DECODE_ERRORS as exc:
+            raise self._malformed(what, exc) from None
+        raise {ErrorKind.INPUT: InputNotFound, ErrorKind.ADDRESS: AddressError,
+               ErrorKind.STATE: StateError}.get(kind, ProtocolError)(message)
+
+    def _who(self) -> str:
+        """Which MAME and which Python process, for failure messages (a vector env's parent sees only those)."""
+        return f"MAME ({self.machine.system}, pid {self.pid}; {_process_label()})"
+
+    def _malformed(self, what: str, problem: object) -> ProtocolError:
+        """A reply that cannot be decoded: the session is out of step, so MAME is killed. Returns the error."""
+        self._shutdown()
+        return ProtocolError(f"malformed message from {self._who()} while {what}: {problem}")
+
     def _fail_timeout(self, what: str, timeout: float) -> None:
+        who = self._who()
         self._shutdown()
         option = "boot_timeout" if what == "starting the machine" else "timeout"
         raise EmulatorTimeout(
-            f"MAME ({self.machine.system}) did not answer within {timeout:g} s while {what}; it was killed. "
+            f"{who} did not answer within {timeout:g} s while {what}; it was killed. "
             f"If the machine is just slow, pass a larger {option}=.")
 
     def _fail_dead(self, what: str) -> None:
         proc = self.proc
-        code = None
-        if proc is not None:
-            try:
-                code = proc.wait(5)
-            except subprocess.TimeoutExpired:
-                pass
+        code = process.wait(proc, 5.0) if proc is not None else None
         log = _log_tail(self.log_path)
+        who = self._who()
         self._shutdown()
-        self._raise_for_exit(code, log, what)
+        self._raise_for_exit(code, log, what, who)
 
-    def _raise_for_exit(self, code: int | None, log: str, what: str) -> None:
+    def _raise_for_exit(self, code: int | None, log: str, what: str, who: str) -> None:
         system = self.machine.system
         if code == 5 or "Unknown system" in log:
             names = re.findall(r"^(\w+)\s{2,}\S", log.split("best match first", 1)[-1], re.MULTILINE)
@@ -415,12 +582,23 @@ class Bridge:
                               f"image):\n{log}")
         if code == 3 or "autoboot script" in log:
             raise LuaError(f"MAME could not run the bridge script:\n{log}")
-        raise EmulatorCrashed(f"MAME ({system}) exited with code {code} while {what}.\nLast lines of its log:\n{log}")
+        if code == 6 or re.search(r"^Error: (unknown option|.* option)", log, re.MULTILINE):
+            raise EmulatorCrashed(f"MAME ({system}) rejected its command line (check MachineConfig.options "
+                                  f"{list(self.machine.options)}; exit code {code}):\n{log}")
+        how = ""
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            how = f" (killed by {name}" + (": out of memory, or killed by another process)" if code == -9 else ")")
+        raise EmulatorCrashed(f"{who} exited with code {code}{how} while {what}.\nLast lines of its log:\n{log}")
 
     def _shutdown(self) -> None:
         """Kill MAME and release everything; the bridge is closed afterwards."""
         self._closed = True
         self._finalizer()
+        _live.discard(self)
 
     # --- public API ---------------------------------------------------------------------------------
     @property
@@ -438,11 +616,16 @@ class Bridge:
         key = (port, field_name)
         fid = self._fields.get(key)
         if fid is None:
+            body = pack_str(port) + pack_str(field_name)
             try:
-                reply = self._request(Op.FIELD, pack_str(port) + pack_str(field_name))
+                reply = self._request(Op.FIELD, body)
             except InputNotFound as exc:
                 raise InputNotFound(self._input_hint(str(exc), port, field_name)) from None
-            fid = self._fields[key] = U16.unpack_from(reply, 0)[0]
+            try:
+                fid = decode_u16(reply, "a field id")
+            except _DECODE_ERRORS as exc:
+                raise self._malformed("looking up an input field", exc) from None
+            self._fields[key] = fid
             self._field_ids.add(fid)
         return fid
 
@@ -464,39 +647,55 @@ class Bridge:
         info = self._spaces.get(key)
         if info is None:
             reply = self._request(Op.SPACE, pack_str(device) + pack_str(name))
-            sid, width, big, mask = SPACE_INFO.unpack_from(reply, 0)
-            info = self._spaces[key] = SpaceInfo(sid, device, name, width, bool(big), mask)
+            try:
+                sid, width, big, mask = decode_space(reply)
+            except _DECODE_ERRORS as exc:
+                raise self._malformed("looking up an address space", exc) from None
+            info = self._spaces[key] = SpaceInfo(sid, device, name, width, big, mask)
         return info
 
     def set_reads(self, specs: Sequence[ReadSpec]) -> None:
         """Choose what every :meth:`step` returns in :attr:`StepResult.values`."""
-        self._check_specs(specs)
-        self._request(Op.SET_READS, U16.pack(len(specs)) + b"".join(s.pack() for s in specs))
+        body = self._pack_specs(specs)
+        self._request(Op.SET_READS, body)
         self._reads = list(specs)
 
     @staticmethod
-    def _check_specs(specs: Sequence[ReadSpec]) -> None:
+    def _pack_specs(specs: Sequence[ReadSpec]) -> bytes:
+        specs = list(specs)
+        if len(specs) > 0xFFFF:
+            raise AddressError(f"at most 65535 reads per request, got {len(specs)}")
         for s in specs:
-            if s.dtype not in TYPES:
-                raise AddressError(f"unknown value type {s.dtype!r}; use one of {', '.join(TYPES)}")
-            if not 0 <= s.address <= 0xFFFFFFFF or s.count < 1:
-                raise AddressError(f"bad read of {s.count} {s.dtype} at {s.address:#x}")
+            if not isinstance(s, ReadSpec):
+                raise AddressError(f"reads are ReadSpec objects, got {type(s).__name__} {s!r}")
+            try:
+                s.check()
+            except ValueError as exc:
+                raise AddressError(str(exc)) from None
+        return U16.pack(len(specs)) + b"".join(s.pack() for s in specs)
 
     def read(self, specs: Sequence[ReadSpec]) -> list[np.ndarray]:
         """Read values now, between frames (LAST aggregation only)."""
-        self._check_specs(specs)
-        reply = self._request(Op.READ, U16.pack(len(specs)) + b"".join(s.pack() for s in specs))
-        out, pos = [], 0
-        for s in specs:
-            out.append(s.decode(reply, pos, 1))
-            pos += s.nbytes(1)
-        return out
+        specs = list(specs)
+        reply = self._request(Op.READ, self._pack_specs(specs))
+        try:
+            values, pos = decode_values(specs, reply, 0, 1)
+            if pos != len(reply):
+                raise MalformedMessage(f"{len(reply) - pos} unexpected bytes after the values")
+        except _DECODE_ERRORS as exc:
+            raise self._malformed("reading memory", exc) from None
+        return values
 
     def write(self, space_id: int, address: int, dtype: str, value: int) -> None:
         """Write one value into an address space (takes effect before the next frame)."""
         if dtype not in TYPES:
             raise AddressError(f"unknown value type {dtype!r}; use one of {', '.join(TYPES)}")
-        self._request(Op.WRITE, U16.pack(1) + WRITE_SPEC.pack(space_id, address, TYPES[dtype][0], int(value)))
+        try:
+            body = U16.pack(1) + WRITE_SPEC.pack(space_id, address, TYPES[dtype][0], int(value))
+        except (struct.error, TypeError, ValueError, OverflowError) as exc:
+            raise AddressError(f"cannot write {value!r} as {dtype} at {address!r} of space {space_id!r}: "
+                               f"{exc}") from None
+        self._request(Op.WRITE, body)
 
     def step(self, frames: int = 1, inputs: Mapping[int, int] | None = None, *, frame: bool = True,
              maxpool: bool = False, crop: tuple[int, int, int, int] | None = None) -> StepResult:
@@ -510,57 +709,130 @@ class Bridge:
         if not 1 <= frames <= 0xFFFF:
             raise ValueError(f"frames must be between 1 and 65535, got {frames}")
         changes = []
-        if inputs:
-            sent = self._sent
-            known = self._field_ids
-            for fid, value in inputs.items():
-                if fid not in known:
-                    raise InputNotFound(f"field id {fid!r} was not handed out by field() on this bridge")
-                value = int(value)
-                if sent.get(fid) != value:
-                    changes.append(STEP_INPUT.pack(fid, value))
-                    sent[fid] = value
         flags = (STEP_FRAME if frame else 0) | (STEP_MAXPOOL if frame and maxpool and frames >= 2 else 0)
+        sent = self._sent
+        try:
+            if inputs:
+                known = self._field_ids
+                for fid, value in inputs.items():
+                    if fid not in known:
+                        raise InputNotFound(f"field id {fid!r} was not handed out by field() on this bridge")
+                    value = int(value)
+                    if sent.get(fid) != value:
+                        changes.append(STEP_INPUT.pack(fid, value))
+                        sent[fid] = value
+            head = STEP_HEAD.pack(frames, flags, len(changes))
+        except BaseException as exc:
+            sent.clear()  # values may be recorded as sent that never will be: send every value again next time
+            if isinstance(exc, (TypeError, ValueError, OverflowError, struct.error)):
+                raise self._bad_step(frames, inputs) from None
+            raise
+        what = f"stepping {frames} frame(s)"
         with self._lock:
-            reply = self._request(Op.STEP, STEP_HEAD.pack(frames, flags, len(changes)) + b"".join(changes),
-                                  what=f"stepping {frames} frame(s)")
-        self._verify_pending_save()
-        (frame_number,) = U32.unpack_from(reply, 0)
-        pos = 4
-        values = []
-        for spec in self._reads:
-            values.append(spec.decode(reply, pos, frames))
-            pos += spec.nbytes(frames)
-        image = None
-        if frame:
-            width, height, count = PIXELS_HEAD.unpack_from(reply, pos)
-            pos += PIXELS_HEAD.size
-            size = width * height * 4
-            image = _bgra_to_rgb(reply, pos, height, width, crop)
-            if count == 2:
-                np.maximum(image, _bgra_to_rgb(reply, pos + size, height, width, crop), out=image)
+            try:
+                reply = self._request(Op.STEP, head + b"".join(changes), what=what)
+            except MameZooError:
+                sent.clear()
+                raise
+        if self._pending_save is not None:
+            self._verify_pending_save()
+        try:
+            (frame_number,) = U32.unpack_from(reply, 0)
+            pos = 4
+            values = []
+            for spec in self._reads:
+                values.append(spec.decode(reply, pos, frames))
+                pos += spec.nbytes(frames)
+            image = None
+            if frame:
+                width, height, count = PIXELS_HEAD.unpack_from(reply, pos)
+                pos += PIXELS_HEAD.size
+                size = width * height * 4
+                if count > 2 or pos + count * size != len(reply):
+                    raise MalformedMessage(f"a {len(reply)}-byte reply does not hold {count} {width}x{height} "
+                                           f"screen(s) at byte {pos}")
+                image = _bgra_to_rgb(reply, pos, height, width, crop)
+                if count == 2:
+                    np.maximum(image, _bgra_to_rgb(reply, pos + size, height, width, crop), out=image)
+            elif pos != len(reply):
+                raise MalformedMessage(f"{len(reply) - pos} unexpected bytes after the values")
+        except _DECODE_ERRORS as exc:
+            raise self._malformed(what, exc) from None
         return StepResult(frame_number, values, image)
+
+    def _bad_step(self, frames: Any, inputs: Any) -> MameZooError | ValueError:
+        """The error for a step whose frames or inputs cannot be sent (nothing was sent)."""
+        try:
+            STEP_HEAD.pack(frames, 0, 0)
+        except (struct.error, TypeError):
+            return ValueError(f"frames must be an int between 1 and 65535, got {frames!r}")
+        if not isinstance(inputs, Mapping):
+            return InvalidAction(f"inputs must be a mapping {{field id: value}}, got {type(inputs).__name__}")
+        for fid, value in inputs.items():
+            try:
+                STEP_INPUT.pack(fid, int(value))
+            except (struct.error, TypeError, ValueError, OverflowError):
+                return InvalidAction(f"input value {value!r} for field id {fid!r} is not an int in "
+                                     "[-2**31, 2**31)")
+        return InvalidAction(f"inputs {inputs!r} cannot be sent to MAME")
+
+    def _check_state_path(self, path: str | os.PathLike[str]) -> str:
+        if not _is_path(path):
+            raise StateError(f"a save state path is a str or os.PathLike, got {type(path).__name__} {path!r}")
+        target = os.path.abspath(os.fspath(path))
+        if "\0" in target:
+            raise StateError(f"save state path {target!r} contains a NUL byte")
+        try:
+            size = len(target.encode("utf-8"))
+        except UnicodeEncodeError:
+            raise StateError(f"save state path {target!r} is not valid UTF-8 (the bridge passes paths as UTF-8)") \
+                from None
+        if size > 4096:
+            raise StateError(f"save state path of {len(target)} characters is too long")
+        return target
 
     def save_state(self, path: str | os.PathLike[str]) -> None:
         """Save the machine state to ``path``; it is written before the next frame (checked at the next step)."""
-        target = os.path.abspath(os.fspath(path))
+        target = self._check_state_path(path)
         folder = os.path.dirname(target)
         if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
             raise StateError(f"cannot save state to {target}: {folder} is not a writable folder")
-        if os.path.exists(target):
-            os.remove(target)
+        if os.path.isdir(target):
+            raise StateError(f"cannot save state to {target}: it is a folder")
+        try:
+            if os.path.lexists(target):
+                os.remove(target)
+        except OSError as exc:
+            raise StateError(f"cannot save state to {target}: {exc}") from None
         self._request(Op.SAVE, pack_str(target))
         self._pending_save = target
 
     def _verify_pending_save(self) -> None:
         target, self._pending_save = self._pending_save, None
-        if target is not None and not (os.path.isfile(target) and os.path.getsize(target) > 0):
-            raise StateError(f"MAME did not write the save state {target} (disk full or folder removed?). "
+        if target is None:
+            return
+        if not (os.path.isfile(target) and os.path.getsize(target) > 0):
+            raise StateError(f"MAME did not write the save state {target} ({self._space_hint(target)}). "
                              f"MAME log:\n{_log_tail(self.log_path, 5)}")
+        try:
+            self._validate_state(target)
+        except StateError as exc:
+            raise StateError(f"MAME wrote an unusable save state ({self._space_hint(target)}): {exc}") from None
+
+    @staticmethod
+    def _space_hint(target: str) -> str:
+        try:
+            st = os.statvfs(os.path.dirname(target))
+        except OSError:
+            return "its folder is gone"
+        free = st.f_bavail * st.f_frsize
+        if free < 1 << 20:
+            return f"disk full: {free} bytes free in {os.path.dirname(target)}"
+        return "disk full, folder removed or not writable?"
 
     def load_state(self, path: str | os.PathLike[str]) -> None:
         """Load a state saved by :meth:`save_state`; it takes effect before the next frame."""
-        target = os.path.abspath(os.fspath(path))
+        target = self._check_state_path(path)
         self._validate_state(target)
         self._request(Op.LOAD, pack_str(target))
 
@@ -573,8 +845,11 @@ class Bridge:
         key = (target, stat.st_mtime_ns, stat.st_size)
         if key in self._valid_states:
             return
-        with open(target, "rb") as fh:
-            data = fh.read()
+        try:
+            with open(target, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            raise StateError(f"cannot read save state {target}: {exc}") from None
         if len(data) < 32 or data[:8] != b"MAMESAVE":
             raise StateError(f"{target} is not a MAME save state")
         system = data[10:28].split(b"\0", 1)[0].decode("ascii", "replace")
@@ -598,29 +873,20 @@ class Bridge:
         """Every input field of the running machine, sorted by port and field name."""
         if self._inputs is None:
             reply = self._request(Op.INPUTS)
-            (n,) = U16.unpack_from(reply, 0)
-            pos, fields = 2, []
-            for _ in range(n):
-                port, pos = unpack_str(reply, pos)
-                name, pos = unpack_str(reply, pos)
-                ftype, player, analog, mask, default, lo, hi = INPUT_INFO.unpack_from(reply, pos)
-                pos += INPUT_INFO.size
-                fields.append(InputField(port, name, ftype, player, bool(analog), mask, default, lo, hi))
+            try:
+                fields = [InputField(*f) for f in decode_inputs(reply)]
+            except _DECODE_ERRORS as exc:
+                raise self._malformed("listing the inputs", exc) from None
             self._inputs = sorted(fields, key=lambda f: (f.port, f.player, f.field))
         return list(self._inputs)
 
     def memory_map(self, space: SpaceInfo) -> list[MapEntry]:
         """The address map of a space: ranges with their read/write handler kinds (``ram``, ``rom``, ``unmap``…)."""
         reply = self._request(Op.MAP, U16.pack(space.id))
-        (n,) = U16.unpack_from(reply, 0)
-        pos, entries = 2, []
-        for _ in range(n):
-            start, end = MAP_RANGE.unpack_from(reply, pos)
-            pos += MAP_RANGE.size
-            rd, pos = unpack_str(reply, pos)
-            wr, pos = unpack_str(reply, pos)
-            entries.append(MapEntry(start, end, rd, wr))
-        return entries
+        try:
+            return [MapEntry(*e) for e in decode_map(reply)]
+        except _DECODE_ERRORS as exc:
+            raise self._malformed("reading an address map", exc) from None
 
     def close(self) -> None:
         """Ask MAME to exit, kill it if it does not, and remove the temp dir. Safe to call twice."""
@@ -638,6 +904,7 @@ class Bridge:
                 pass
             self._closed = True
         self._finalizer()
+        _live.discard(self)
 
     def __enter__(self) -> Bridge:
         return self

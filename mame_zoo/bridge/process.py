@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import functools
 import os
 import queue
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -82,13 +84,77 @@ def hermetic_args(workdir: Path) -> list[str]:
 
 
 def media_args(media: dict[str, str]) -> list[str]:
-    """``-cart path`` style options for machines with media slots."""
+    """``-cart path`` style options for machines with media slots (paths made absolute, so that no path can
+    be taken for an option)."""
     args: list[str] = []
     for slot, path in media.items():
-        if not re.fullmatch(r"[a-z0-9_]+", slot):
+        if not isinstance(slot, str) or not re.fullmatch(r"[a-z0-9_]+", slot):
             raise ValueError(f"media slot name {slot!r} must be lower-case letters, digits or _")
-        args += [f"-{slot}", os.fspath(path)]
+        args += [f"-{slot}", os.path.abspath(os.fspath(path))]
     return args
+
+
+# --- per-process work folders ---------------------------------------------------------------------
+# Every MAME gets a private folder (tempfile.mkdtemp, prefix WORKDIR_PREFIX) holding a lock file that its
+# Python process keeps flock()ed while the folder is in use. close() and crashes remove the folder; a Python
+# process that is killed outright (SIGKILL, OOM killer) cannot, so the first bridge of every later process
+# removes folders in the same parent whose lock nobody holds any more.
+
+WORKDIR_PREFIX = "mame_zoo-"
+LOCK_NAME = ".lock"
+_swept: set[tuple[int, str]] = set()
+
+
+def lock_workdir(workdir: Path) -> int:
+    """Create ``workdir``'s lock file already locked (so a sweeper never sees it unlocked); returns its fd."""
+    tmp = workdir / (LOCK_NAME + ".new")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.replace(tmp, workdir / LOCK_NAME)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def sweep_stale_workdirs(parent: str | os.PathLike[str]) -> list[str]:
+    """Remove the work folders in ``parent`` left by Python processes that died without cleaning up.
+
+    Only folders of this user whose lock file exists and is not held by any process are removed; folders of
+    live processes, of other users, without a lock file, or symlinks are left alone. Runs once per process and
+    parent folder. Returns the folders removed.
+    """
+    key = (os.getpid(), os.path.abspath(os.fspath(parent)))
+    if key in _swept:
+        return []
+    _swept.add(key)
+    removed: list[str] = []
+    uid = os.getuid()
+    try:
+        entries = list(os.scandir(key[1]))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(WORKDIR_PREFIX):
+            continue
+        try:
+            if not entry.is_dir(follow_symlinks=False) or entry.stat(follow_symlinks=False).st_uid != uid:
+                continue
+            fd = os.open(os.path.join(entry.path, LOCK_NAME), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # held: the folder's process is alive
+            os.close(fd)
+            continue
+        try:
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.path)
+        finally:
+            os.close(fd)
+    return removed
 
 
 # --- process ownership ----------------------------------------------------------------------------
@@ -105,6 +171,9 @@ if sys.platform.startswith("linux"):
 
 
 def _die_with_parent(parent_pid: int) -> None:  # runs in the child between fork and exec
+    # A file-size limit (ulimit -f, RLIMIT_FSIZE) would kill MAME with SIGXFSZ when a state file outgrows it;
+    # ignored, the write fails instead and the bridge reports a StateError while MAME goes on.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     if _libc is not None:
         _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != parent_pid:  # the parent died before prctl took effect
@@ -120,7 +189,10 @@ class _Spawner:
         self._thread: threading.Thread | None = None
         self._pid = 0
 
-    def run(self, fn: Callable[[], Any]) -> Any:
+    def run(self, fn: Callable[[], Any], undo: Callable[[Any], None] | None = None) -> Any:
+        """Run ``fn`` on the spawner thread and return its result. If the caller is interrupted while waiting
+        (KeyboardInterrupt), the job still finishes and ``undo`` is applied to its result (e.g. kill the process
+        it started), so nothing is left running that nobody owns."""
         with self._lock:
             if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
                 self._jobs = queue.Queue()  # a forked child inherits no threads: start our own
@@ -131,7 +203,13 @@ class _Spawner:
             jobs = self._jobs
         done: queue.Queue[Any] = queue.Queue(maxsize=1)
         jobs.put((fn, done))
-        ok, value = done.get()
+        try:
+            ok, value = done.get()
+        except BaseException:
+            ok, value = done.get()  # the job is under way: let it finish, then undo it
+            if ok and undo is not None:
+                undo(value)
+            raise
         if ok:
             return value
         raise value
@@ -162,7 +240,33 @@ def spawn(argv: list[str], *, env: dict[str, str], cwd: Path, pass_fds: tuple[in
                 preexec_fn=functools.partial(_die_with_parent, parent),
             )
 
-    return _spawner.run(start)
+    return _spawner.run(start, undo=kill)
+
+
+def wait(proc: subprocess.Popen[bytes], timeout: float) -> int | None:
+    """Wait up to ``timeout`` s for ``proc`` to exit and reap it; returns its exit code (None if still running).
+
+    Uses a pidfd where the platform has one, so the wait ends the moment the process exits (``Popen.wait`` with
+    a timeout polls with growing sleeps).
+    """
+    if proc.returncode is not None:
+        return proc.returncode
+    pidfd_open = getattr(os, "pidfd_open", None)
+    if pidfd_open is not None:
+        try:
+            fd = pidfd_open(proc.pid)
+        except OSError:  # already reaped elsewhere, or no pidfd support in this kernel
+            pass
+        else:
+            try:
+                select.select([fd], [], [], timeout)
+            finally:
+                os.close(fd)
+            return proc.poll()
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        return None
 
 
 def kill(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> int | None:
@@ -176,7 +280,4 @@ def kill(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> int | None:
             os.kill(proc.pid, signal.SIGCONT)  # a SIGSTOPped process still dies, but be explicit
         except ProcessLookupError:
             pass
-    try:
-        return proc.wait(timeout)
-    except subprocess.TimeoutExpired:  # pragma: no cover - a process in uninterruptible sleep
-        return None
+    return wait(proc, timeout)

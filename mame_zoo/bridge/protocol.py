@@ -4,14 +4,23 @@
 from __future__ import annotations
 
 import enum
+import operator
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 PROTOCOL_VERSION = 1
 
 HEADER = struct.Struct("<IIB")  # body length, sequence number, opcode (request) / status (reply)
+
+#: the largest message body either side accepts: a corrupted length field must not make Python (or Lua)
+#: allocate gigabytes. A frame reply is width x height x 4 (x 2 with max-pooling) plus the reads.
+MAX_BODY = 1 << 28
+#: the most values one read spec may ask for (u8 blocks are read in one call; other types value by value)
+MAX_READ_COUNT = {"u8": 1 << 24}
+MAX_READ_COUNT_OTHER = 1 << 16
 
 
 class Op(enum.IntEnum):
@@ -84,22 +93,139 @@ INPUT_INFO = struct.Struct("<HBBIiii")
 MAP_RANGE = struct.Struct("<QQ")
 
 
+class MalformedMessage(ValueError):
+    """A message that does not decode as the protocol says (the client turns it into a ProtocolError)."""
+
+
 def pack_str(text: str) -> bytes:
-    """A protocol string: u16 length + UTF-8 bytes."""
+    """A protocol string: u16 length + UTF-8 bytes (``TypeError`` for non-strings, ``ValueError`` if too long)."""
+    if not isinstance(text, str):
+        raise TypeError(f"bridge protocol strings are str, got {type(text).__name__} {text!r}")
     data = text.encode("utf-8")
     if len(data) > 0xFFFF:
-        raise ValueError("string too long for the bridge protocol")
+        raise ValueError(f"string of {len(data)} bytes is too long for the bridge protocol (at most 65535)")
     return U16.pack(len(data)) + data
 
 
 def unpack_str(buf: bytes | memoryview, pos: int) -> tuple[str, int]:
-    """Decode a protocol string at ``pos``; returns (text, next position)."""
+    """Decode a protocol string at ``pos``; returns (text, next position). Raises :class:`MalformedMessage`."""
+    if pos + 2 > len(buf):
+        raise MalformedMessage(f"string length at byte {pos} runs past the end of a {len(buf)}-byte message")
     (n,) = U16.unpack_from(buf, pos)
     pos += 2
     end = pos + n
     if end > len(buf):
-        raise ValueError("string runs past the end of the message")
+        raise MalformedMessage(f"string of {n} bytes at byte {pos} runs past the end of a {len(buf)}-byte message")
     return bytes(buf[pos:end]).decode("utf-8", "replace"), end
+
+
+def _int_or(value: Any, default: int) -> int:
+    """``value`` as an int if it is one (Python or NumPy integer, not a float), else ``default``."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        return default
+
+
+def _unpack(fmt: struct.Struct, buf: bytes | memoryview, pos: int, what: str) -> tuple[Any, ...]:
+    if pos < 0 or pos + fmt.size > len(buf):
+        raise MalformedMessage(f"{what} at byte {pos} runs past the end of a {len(buf)}-byte message")
+    return fmt.unpack_from(buf, pos)
+
+
+def _check_end(buf: bytes | memoryview, pos: int, what: str) -> None:
+    if pos != len(buf):
+        raise MalformedMessage(f"{len(buf) - pos} unexpected bytes after {what}")
+
+
+@dataclass(frozen=True)
+class HelloInfo:
+    """The decoded hello message (see docs/protocol.md)."""
+
+    protocol_version: int
+    mame_version: str
+    system: str
+    description: str
+    screen_width: int
+    screen_height: int
+    refresh_hz: float
+    frame_number: int
+
+
+def decode_hello(body: bytes | memoryview) -> HelloInfo:
+    """Decode the hello body. Raises :class:`MalformedMessage`."""
+    (version,) = _unpack(HELLO_HEAD, body, 0, "the protocol version")
+    pos = HELLO_HEAD.size
+    mame_version, pos = unpack_str(body, pos)
+    system, pos = unpack_str(body, pos)
+    description, pos = unpack_str(body, pos)
+    width, height, hz, frame = _unpack(HELLO_SCREEN, body, pos, "the screen geometry")
+    _check_end(body, pos + HELLO_SCREEN.size, "the hello")
+    return HelloInfo(version, mame_version, system, description, width, height, hz, frame)
+
+
+def decode_error(body: bytes | memoryview) -> tuple[int, str]:
+    """Decode an ERROR reply body: (kind, message). Raises :class:`MalformedMessage`."""
+    if len(body) < 1:
+        raise MalformedMessage("an ERROR reply without a body")
+    message, pos = unpack_str(body, 1)
+    _check_end(body, pos, "an error message")
+    return body[0], message
+
+
+def decode_u16(body: bytes | memoryview, what: str) -> int:
+    """A reply that is exactly one u16 (FIELD). Raises :class:`MalformedMessage`."""
+    (value,) = _unpack(U16, body, 0, what)
+    _check_end(body, U16.size, what)
+    return int(value)
+
+
+def decode_space(body: bytes | memoryview) -> tuple[int, int, bool, int]:
+    """A SPACE reply: (space id, data width, big endian, address mask). Raises :class:`MalformedMessage`."""
+    sid, width, big, mask = _unpack(SPACE_INFO, body, 0, "a space description")
+    _check_end(body, SPACE_INFO.size, "a space description")
+    return sid, width, bool(big), mask
+
+
+def decode_inputs(body: bytes | memoryview) -> list[tuple[str, str, int, int, bool, int, int, int, int]]:
+    """An INPUTS reply: (port, field, type, player, is_analog, mask, default, min, max) per field."""
+    (n,) = _unpack(U16, body, 0, "the field count")
+    pos, out = U16.size, []
+    for _ in range(n):
+        port, pos = unpack_str(body, pos)
+        name, pos = unpack_str(body, pos)
+        ftype, player, analog, mask, default, lo, hi = _unpack(INPUT_INFO, body, pos, "a field description")
+        pos += INPUT_INFO.size
+        out.append((port, name, ftype, player, bool(analog), mask, default, lo, hi))
+    _check_end(body, pos, "the input list")
+    return out
+
+
+def decode_map(body: bytes | memoryview) -> list[tuple[int, int, str, str]]:
+    """A MAP reply: (start, end, read handler, write handler) per range. Raises :class:`MalformedMessage`."""
+    (n,) = _unpack(U16, body, 0, "the range count")
+    pos, out = U16.size, []
+    for _ in range(n):
+        start, end = _unpack(MAP_RANGE, body, pos, "an address range")
+        pos += MAP_RANGE.size
+        rd, pos = unpack_str(body, pos)
+        wr, pos = unpack_str(body, pos)
+        out.append((start, end, rd, wr))
+    _check_end(body, pos, "the address map")
+    return out
+
+
+def decode_values(specs: list[ReadSpec] | tuple[ReadSpec, ...], body: bytes | memoryview, pos: int,
+                  frames: int) -> tuple[list[np.ndarray], int]:
+    """Decode the values of ``specs`` at ``pos``: (values, next position). Raises :class:`MalformedMessage`."""
+    values = []
+    for spec in specs:
+        size = spec.nbytes(frames)
+        if pos + size > len(body):
+            raise MalformedMessage(f"the values of {spec} run past the end of a {len(body)}-byte reply")
+        values.append(spec.decode(body, pos, frames))
+        pos += size
+    return values, pos
 
 
 @dataclass(frozen=True)
@@ -111,6 +237,20 @@ class ReadSpec:
     dtype: str
     count: int = 1
     agg: Agg = Agg.LAST
+
+    def check(self) -> None:
+        """Raise ``ValueError`` unless this spec can be sent (the client raises it as ``AddressError``)."""
+        if self.dtype not in TYPES:
+            raise ValueError(f"unknown value type {self.dtype!r}; use one of {', '.join(TYPES)}")
+        limit = MAX_READ_COUNT.get(self.dtype, MAX_READ_COUNT_OTHER)
+        if not 1 <= _int_or(self.count, 0) <= limit:
+            raise ValueError(f"a read of {self.dtype} needs a count from 1 to {limit}, got {self.count!r}")
+        if not 0 <= _int_or(self.address, -1) <= 0xFFFFFFFF:
+            raise ValueError(f"read address {self.address!r} is not an int in 0..0xFFFFFFFF")
+        if not 0 <= _int_or(self.space_id, -1) <= 0xFFFF:
+            raise ValueError(f"space id {self.space_id!r} is not an id handed out by Bridge.space()")
+        if self.agg not in (Agg.LAST, Agg.SUM, Agg.ALL):
+            raise ValueError(f"unknown aggregation {self.agg!r}")
 
     def pack(self) -> bytes:
         """Encode for SET_READS / READ."""
