@@ -283,7 +283,8 @@ def test_gymnasium_async_vector_env_faults() -> None:
         homes.remove(homepath(mame0))  # a SIGKILLed worker cannot remove its MAME's temp folder
         os.kill(procs[0].pid, signal.SIGKILL)
         assert wait_gone({mame0}) == set(), "MAME outlived its killed worker"
-        with pytest.raises(EmulatorCrashed, match=r"worker 0 .* killed by SIGKILL"):
+        # both workers are down now: whichever the vector env checks first is reported (either names its worker)
+        with pytest.raises(EmulatorCrashed, match=r"worker (0 .* killed by SIGKILL|1 .* stopped after the error)"):
             envs.step(np.array([0, 0]))
     finally:
         envs.close()
