@@ -60,7 +60,6 @@ FAST = 10.0  # seconds: a dead MAME must be reported well within this (it is usu
 TIMEOUT = 2.0  # the env timeout used for hangs; the error must come within TIMEOUT + FAST
 STEP_HOOK = 'local frames, flags, n, pos = sunpack("<I2BI2", body)'
 NOOP = {"first_0": 0, "second_0": 0}
-REPO = Path(__file__).resolve().parent.parent
 
 
 # --- helpers shared with test_leaks / test_isolation / test_fuzz ----------------------------------------
