@@ -11,7 +11,7 @@ TORCH ?= torch==2.13.0
 # Ray RLlib pins an older gymnasium, so its test runs in a venv of its own (the main one keeps the newest)
 RAY_VENV ?= .venv-ray
 
-.PHONY: demo test lint bench setup mame venv ray-venv clean
+.PHONY: demo test lint bench soak setup mame venv ray-venv clean
 
 demo: setup
 	$(VENV)/bin/mame-zoo demo
@@ -23,6 +23,10 @@ test: setup ray-venv
 
 bench: setup
 	$(PY) benchmarks/bench_bridge.py
+
+# 1 M steps of two Boxing envs with random actions, watching RSS and speed (about 30 min here; not part of `make test`)
+soak: setup
+	$(PY) benchmarks/soak.py --json soak.json
 
 setup: mame venv
 

@@ -97,15 +97,19 @@ class Emulator:
         paths = rom_paths(roms_path or None)
         self._bridge = Bridge(MachineConfig(game_id, dict(media or {}), paths, tuple(options)), mame=binary_path,
                               render=render, throttle=throttle, sound=sound, timeout=timeout)
-        hello = self._bridge.hello
-        self.screenDims = {"width": hello.screen_width, "height": hello.screen_height}
-        specs = []
-        for name, addr in self.memory_addresses.items():
-            if not isinstance(addr, Address):
-                raise AddressError(f"memory_addresses[{name!r}] must be an Address, got {type(addr).__name__}")
-            space = self._bridge.space(addr.device, addr.space)
-            specs.append(ReadSpec(space.id, parse_address(addr.address), addr.mode))
-        self._bridge.set_reads(specs)
+        try:
+            hello = self._bridge.hello
+            self.screenDims = {"width": hello.screen_width, "height": hello.screen_height}
+            specs = []
+            for name, addr in self.memory_addresses.items():
+                if not isinstance(addr, Address):
+                    raise AddressError(f"memory_addresses[{name!r}] must be an Address, got {type(addr).__name__}")
+                space = self._bridge.space(addr.device, addr.space)
+                specs.append(ReadSpec(space.id, parse_address(addr.address), addr.mode))
+            self._bridge.set_reads(specs)
+        except BaseException:
+            self._bridge.close()  # no half-built emulator keeps MAME running
+            raise
         self._held: set[int] = set()
 
     def step(self, actions: Iterable[Action] = ()) -> dict[str, Any]:

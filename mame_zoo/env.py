@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import abc
+import contextlib
 import dataclasses
 import hashlib
 import os
 import shutil
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -175,6 +177,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         rom_path: folder(s) with the user's romsets (arcade games); default ``MAME_ZOO_ROMS``.
         mame: the MAME binary; default found automatically (``MAME_ZOO_MAME``, PATH, Debian's location).
         timeout: seconds before a silent MAME is declared hung and killed.
+        boot_timeout: seconds MAME may take to start the machine (slow disks, big romsets, loaded machines).
         ram_state: observations become ``{"frame": ..., "ram": <the game's RAM-state dict>}`` (games that
             declare one, e.g. SF3); the RAM-state dict is in every agent's info either way.
         mame_window / throttle / sound: MAME's own window, real-time speed and sound (for watching and
@@ -189,10 +192,11 @@ class MameParallelEnv(ParallelEnv, EzPickle):
                  render_mode: str | None = None, noop_max: int = 30,
                  rom_path: str | Sequence[str] | None = None, mame: str | None = None, timeout: float = 10.0,
                  ram_state: bool = False, mame_window: bool = False, throttle: bool = False,
-                 sound: bool = False, state_cache: str | os.PathLike[str] | None = None) -> None:
+                 sound: bool = False, state_cache: str | os.PathLike[str] | None = None,
+                 boot_timeout: float = 60.0) -> None:
         EzPickle.__init__(self, game, obs_type, frameskip, repeat_action_probability, max_cycles, full_action_space,
                           render_mode, noop_max, rom_path, mame, timeout, ram_state, mame_window, throttle, sound,
-                          state_cache)
+                          state_cache, boot_timeout)
         if not isinstance(obs_type, str) or obs_type not in _OBS_ALIASES:
             raise ValueError(f"obs_type must be one of {sorted(_OBS_ALIASES)}, got {obs_type!r}")
         if not _is_int(frameskip) or not 1 <= frameskip <= 1000:
@@ -203,6 +207,9 @@ class MameParallelEnv(ParallelEnv, EzPickle):
             raise ValueError(f"max_cycles must be a positive int, got {max_cycles!r}")
         if render_mode not in (None, "rgb_array", "human"):
             raise ValueError(f"render_mode must be None, 'rgb_array' or 'human', got {render_mode!r}")
+        for name, seconds in (("timeout", timeout), ("boot_timeout", boot_timeout)):
+            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds < float("inf"):
+                raise ValueError(f"{name} must be a positive number of seconds, got {seconds!r}")
         if not _is_int(noop_max) or noop_max < 0:
             raise ValueError(f"noop_max must be an int >= 0, got {noop_max!r}")
         if obs_type == "ram" and game.ram_obs is None:
@@ -219,7 +226,8 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         self.noop_max = int(noop_max)
         self.rom_path = rom_path
         self.mame = mame
-        self.timeout = timeout
+        self.timeout = float(timeout)
+        self.boot_timeout = float(boot_timeout)
         self.metadata = {"render_modes": ["human", "rgb_array"], "name": game.env_name, "is_parallelizable": True,
                          "render_fps": game.render_fps}
 
@@ -279,7 +287,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):
     def _boot(self) -> None:
         game = self.game
         machine = game.machine(self.rom_path)
-        bridge = Bridge(machine, mame=self.mame, timeout=self.timeout,
+        bridge = Bridge(machine, mame=self.mame, timeout=self.timeout, boot_timeout=self.boot_timeout,
                         render=self.mame_window, throttle=self.throttle, sound=self.sound)
         self._bridge, self._spaces = bridge, {}
         try:
@@ -337,10 +345,17 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         path = self._cache_path(machine, bridge)
         if path is None or self._start_state is None:
             return
-        os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = f"{path}.{os.getpid()}.tmp"
-        shutil.copyfile(self._start_state, tmp)
-        os.replace(tmp, path)  # atomic: parallel envs may race to write the same state
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            shutil.copyfile(self._start_state, tmp)
+            os.replace(tmp, path)  # atomic: parallel envs may race to write the same state
+        except OSError as exc:  # the cache only saves time: a full disk or read-only folder must not stop the env
+            warnings.warn(f"mame_zoo: cannot keep the start state in the cache {os.path.dirname(path)} ({exc}); "
+                          "this env works without it. Fix the folder's permissions/space or unset the "
+                          "state cache (state_cache= / MAME_ZOO_STATE_CACHE).", RuntimeWarning, stacklevel=2)
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
 
     def _space_id(self, var: Var) -> int:
         assert self._bridge is not None
@@ -398,9 +413,19 @@ class MameParallelEnv(ParallelEnv, EzPickle):
             self.np_random, _ = seeding.np_random(seed)
         if self._bridge is None or self._bridge.closed:
             self._boot()
+        assert self._bridge is not None and self._start_state is not None
+        try:
+            self._bridge.load_state(self._start_state)
+        except StateError as exc:
+            # the start state went missing or bad under us (temp dir cleaned, cache file damaged): rebuild it once
+            warnings.warn(f"mame_zoo: {exc}; restarting MAME to rebuild the start state", RuntimeWarning,
+                          stacklevel=2)
+            self._bridge.close()
+            self._bridge = self._start_state = None
+            self._boot()
+            assert self._bridge is not None and self._start_state is not None
+            self._bridge.load_state(self._start_state)
         bridge = self._bridge
-        assert bridge is not None and self._start_state is not None
-        bridge.load_state(self._start_state)
         self._run_ops(self.game.restart)
         neutral = {self._fields[f]: v for f, v in self._controller.reset().items()}
         noops = int(self.np_random.integers(0, self.noop_max + 1)) if self.noop_max else 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import re
+import reprlib
 from typing import Any, Literal
 
 from mame_zoo.errors import UnknownGame
@@ -34,10 +35,10 @@ def resolve(name: str) -> str:
     if versions and base == key:
         return versions[-1]
     if versions:
-        raise UnknownGame(f"{name!r} is not a mame_zoo version; available: {', '.join(versions)}")
+        raise UnknownGame(f"{reprlib.repr(name)} is not a mame_zoo version; available: {', '.join(versions)}")
     close = difflib.get_close_matches(key, list(REGISTRY), n=3, cutoff=0.5)
     hint = f" Did you mean {', '.join(close)}?" if close else ""
-    raise UnknownGame(f"no game named {name!r}.{hint} Known games: {', '.join(sorted(REGISTRY))} "
+    raise UnknownGame(f"no game named {reprlib.repr(name)}.{hint} Known games: {', '.join(sorted(REGISTRY))} "
                       "(`mame-zoo games` lists them).")
 
 

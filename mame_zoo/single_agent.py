@@ -8,6 +8,7 @@ import gymnasium
 import numpy as np
 
 from mame_zoo.env import MameParallelEnv, configure
+from mame_zoo.errors import InvalidAction
 
 
 class SingleAgentEnv(gymnasium.Env):
@@ -48,6 +49,8 @@ class SingleAgentEnv(gymnasium.Env):
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
         """One step: observation, reward, terminated, truncated, info."""
+        if action is None:  # the multi-agent env reads None as "no action" (a done agent); a Gymnasium agent must act
+            raise InvalidAction(f"step() needs an action from {self.action_space}, got None")
         obs, rew, term, trunc, info = self._env.step({self._agent: action})
         a = self._agent
         return obs[a], rew[a], term[a], trunc[a], info[a]

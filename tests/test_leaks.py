@@ -217,3 +217,5 @@ def test_short_soak(tmp_path: Path) -> None:
     assert all(g is not None and g < 5.0 for g in summary["mame_rss_growth_pct"])
     assert summary["fds_growth"] <= 0
     assert list(tmp_path.iterdir()) == [out]  # the soak writes nothing but its report
+    print(f"\nshort soak: {summary['steps']} steps, {summary['steps_per_s']} steps/s, Python RSS "
+          f"{summary['python_rss_growth_pct']:+.2f} %, MAME RSS {summary['mame_rss_growth_pct']} %")

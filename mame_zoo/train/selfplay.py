@@ -119,8 +119,8 @@ def make_vec_env(cfg: TrainConfig) -> Any:
     env = wrap_parallel(env, obs_cfg)
     vec = ss.pettingzoo_env_to_vec_env_v1(env)
     vec = ss.concat_vec_envs_v1(vec, cfg.num_games, num_cpus=cfg.workers, base_class="gymnasium")
-    venv = VecMonitor(_SB3VecEnv(vec))
-    return _ClipRewards(venv) if cfg.clip_rewards else venv
+    venv = VecMonitor(_as_sb3_vec_env(vec))
+    return _clip_rewards(venv) if cfg.clip_rewards else venv
 
 
 def _sb3_classes() -> tuple[type, type]:
@@ -189,11 +189,11 @@ def _sb3_classes() -> tuple[type, type]:
     return SB3VecEnv, ClipRewards
 
 
-def _SB3VecEnv(venv: Any) -> Any:
+def _as_sb3_vec_env(venv: Any) -> Any:
     return _sb3_classes()[0](venv)
 
 
-def _ClipRewards(venv: Any) -> Any:
+def _clip_rewards(venv: Any) -> Any:
     return _sb3_classes()[1](venv)
 
 
