@@ -6,6 +6,7 @@ import abc
 import contextlib
 import dataclasses
 import hashlib
+import numbers
 import os
 import shutil
 import warnings
@@ -208,7 +209,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         if render_mode not in (None, "rgb_array", "human"):
             raise ValueError(f"render_mode must be None, 'rgb_array' or 'human', got {render_mode!r}")
         for name, seconds in (("timeout", timeout), ("boot_timeout", boot_timeout)):
-            if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds < float("inf"):
+            if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real) or not 0 < seconds < float("inf"):
                 raise ValueError(f"{name} must be a positive number of seconds, got {seconds!r}")
         if not _is_int(noop_max) or noop_max < 0:
             raise ValueError(f"noop_max must be an int >= 0, got {noop_max!r}")
