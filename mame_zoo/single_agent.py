@@ -11,6 +11,20 @@ from mame_zoo.env import MameParallelEnv, configure
 from mame_zoo.errors import InvalidAction
 
 
+def single_agent_parallel_env(game: str = "boxing_v0", **kwargs: Any) -> MameParallelEnv:
+    """The game against its built-in opponent as a one-agent PettingZoo ``ParallelEnv`` (agent ``first_0``).
+
+    What :class:`SingleAgentEnv` wraps; useful where PettingZoo tooling (SuperSuit) should handle matches
+    against the console, e.g. next to self-play matches. ``kwargs`` as for :class:`SingleAgentEnv`.
+    """
+    from mame_zoo.games import declaration
+
+    decl, env_kwargs = configure(declaration(game), kwargs)
+    if not hasattr(decl, "with_single_agent"):
+        raise ValueError(f"{game} has no single-agent mode")
+    return MameParallelEnv(decl.with_single_agent(), **env_kwargs)
+
+
 class SingleAgentEnv(gymnasium.Env):
     """The agent is player 1 (``first_0``); the console's own AI plays the other side.
 
@@ -23,12 +37,7 @@ class SingleAgentEnv(gymnasium.Env):
     metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 60}
 
     def __init__(self, game: str = "boxing_v0", **kwargs: Any) -> None:
-        from mame_zoo.games import declaration
-
-        decl, env_kwargs = configure(declaration(game), kwargs)
-        if not hasattr(decl, "with_single_agent"):
-            raise ValueError(f"{game} has no single-agent mode")
-        self._env = MameParallelEnv(decl.with_single_agent(), **env_kwargs)
+        self._env = single_agent_parallel_env(game, **kwargs)
         self._agent = self._env.possible_agents[0]
         self.observation_space = self._env.observation_space(self._agent)
         self.action_space = self._env.action_space(self._agent)

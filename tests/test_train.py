@@ -96,6 +96,76 @@ def test_preprocessor_matches_supersuit_pipeline() -> None:
         env.close()
 
 
+def test_cpu_match_pipeline_matches_the_preprocessor() -> None:
+    """Training matches against the CPU see player 1's view exactly as evaluation against the CPU does."""
+    from mame_zoo.single_agent import single_agent_parallel_env
+    from mame_zoo.train.policy import wrap_parallel
+
+    cfg = ObsConfig.for_game("boxing_v0", frameskip=4)
+    raw = single_agent_parallel_env("boxing_v0", frameskip=4)
+    last: dict = {}
+    original_reset, original_step = raw.reset, raw.step
+    raw.reset = lambda **kw: _keep(last, original_reset(**kw))  # type: ignore[method-assign]
+    raw.step = lambda actions: _keep(last, original_step(actions))  # type: ignore[method-assign]
+    env = wrap_parallel(raw, cfg, as_agent="first_0")
+    try:
+        pre = Preprocessor(cfg, "first_0")
+        obs, _ = env.reset(seed=2)
+        assert env.possible_agents == ["first_0"]
+        for t in range(10):
+            mine = pre(last["obs"]["first_0"])
+            np.testing.assert_array_equal(mine, obs["first_0"], err_msg=f"step {t}")
+            assert (mine[..., 4] == 255).all() and (mine[..., 5] == 0).all()
+            obs, *_ = env.step({"first_0": t % 18})
+    finally:
+        env.close()
+
+
+def _keep(store: dict, result: tuple) -> tuple:
+    store["obs"] = result[0]
+    return result
+
+
+def test_cpu_games_train_next_to_self_play(tmp_path: Path) -> None:
+    """``cpu_games``: one vector of self-play and CPU matches, frames counted right, CPU margins logged."""
+    from mame_zoo.train.selfplay import (
+        TrainConfig,
+        checkpoint_frames_per_timestep,
+        cpu_env_indices,
+        frames_per_timestep,
+        make_vec_env,
+        train,
+    )
+
+    cfg = TrainConfig(num_games=1, cpu_games=2, workers=2, max_cycles=40, clip_rewards=False, progress=False,
+                      n_steps=64, batch_size=64, n_epochs=1, checkpoint_every=10**9, seed=5, frames=1024,
+                      out=str(tmp_path / "mixed"))
+    assert cpu_env_indices(cfg) == [2, 3]  # self-play first_0, second_0, then the two CPU matches
+    assert cpu_env_indices(TrainConfig(num_games=3, cpu_games=2)) == [2, 5]  # interleaved
+    venv = make_vec_env(cfg)
+    try:
+        assert venv.num_envs == 4
+        obs = venv.reset()
+        indicators = obs[:, 0, 0, 4:].tolist()
+        assert indicators == [[255, 0], [0, 255], [255, 0], [255, 0]]  # CPU matches: player 1's planes
+        for _ in range(45):  # past max_cycles: every match ends once
+            _, _, dones, infos = venv.step(np.zeros(4, dtype=np.int64))
+        assert all("episode" in infos[i] or not dones[i] for i in range(4))
+    finally:
+        venv.close()
+
+    fpt = frames_per_timestep(cfg.obs_config(), 1, 2)
+    assert fpt == pytest.approx(4 * 3 / 4)  # 3 matches x 4 frames per vector step, 4 timesteps
+    final = train(cfg)
+    policy = load_policy(final)
+    assert checkpoint_frames_per_timestep(policy) == pytest.approx(fpt)
+    assert policy.model.num_timesteps == 512  # 1024 frames = 341 timesteps, done in whole 256-timestep rollouts
+    with (tmp_path / "mixed" / "progress.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert any(r.get("cpu_games/margin_mean") for r in rows)
+    assert any(r.get("selfplay/abs_margin_mean") for r in rows)
+
+
 def test_training_run_outputs(run_dir: Path) -> None:
     config = json.loads((run_dir / "config.json").read_text())
     assert config["obs"] == {"game": "boxing_v0", "frameskip": 4, "size": 84, "stack": 4,

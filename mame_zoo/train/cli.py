@@ -39,7 +39,8 @@ def _train(args: argparse.Namespace) -> int:
 
     cfg = TrainConfig(
         game=args.game, frames=args.frames, out=args.out or f"runs/{args.game}_selfplay", frameskip=args.frameskip,
-        size=args.size, stack=args.stack, net=args.net, num_games=args.num_games, workers=args.workers,
+        size=args.size, stack=args.stack, net=args.net, num_games=args.num_games, cpu_games=args.cpu_games,
+        workers=args.workers,
         n_steps=args.n_steps, batch_size=args.batch_size, n_epochs=args.epochs, learning_rate=args.lr,
         ent_coef=args.ent_coef, clip_rewards=not args.raw_rewards, checkpoint_every=args.checkpoint_every,
         eval_every=args.eval_every, eval_episodes=args.eval_episodes, eval_max_steps=args.eval_max_steps,
@@ -122,7 +123,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--size", type=int, default=d.size, help="observations are resized to SIZE×SIZE")
     p.add_argument("--stack", type=int, default=d.stack, help="stacked frames")
     p.add_argument("--net", choices=("small", "nature"), default=d.net, help="CNN feature extractor")
-    p.add_argument("--num-games", type=int, default=d.num_games, help="matches played in parallel")
+    p.add_argument("--num-games", type=int, default=d.num_games, help="self-play matches played in parallel")
+    p.add_argument("--cpu-games", type=int, default=d.cpu_games,
+                   help="matches against the built-in CPU played alongside by the same policy (default 0)")
     p.add_argument("--workers", type=int, default=d.workers, help="worker processes for the matches (0: none)")
     p.add_argument("--n-steps", type=int, default=d.n_steps, help="PPO rollout length per env")
     p.add_argument("--batch-size", type=int, default=d.batch_size)

@@ -22,7 +22,7 @@ def evaluate_checkpoints(run_dir: str | os.PathLike[str], episodes: int = 3, see
     """Evaluate each checkpoint of a run against the CPU; returns the rows of ``curve.csv`` (frames ascending)."""
     from mame_zoo.train.evaluate import evaluate
     from mame_zoo.train.policy import load_policy
-    from mame_zoo.train.selfplay import frames_per_timestep
+    from mame_zoo.train.selfplay import checkpoint_frames_per_timestep
 
     run = Path(run_dir)
     path = run / "curve.csv"
@@ -36,7 +36,7 @@ def evaluate_checkpoints(run_dir: str | os.PathLike[str], episodes: int = 3, see
         if name in rows:
             continue
         policy = load_policy(file)
-        frames = round(policy.model.num_timesteps * frames_per_timestep(policy.config))
+        frames = round(policy.model.num_timesteps * checkpoint_frames_per_timestep(policy))
         result = evaluate(policy, "cpu", episodes=episodes, seed=seed, progress=progress)
         rows[name] = {"checkpoint": name, "frames": str(frames), "episodes": str(len(result.margins)),
                       "margin_mean": f"{result.mean:.2f}", "margin_std": f"{result.std:.2f}",

@@ -80,14 +80,31 @@ class ObsConfig:
         return cls(name, frameskip, size, stack, tuple(declaration(name).agents))
 
 
-def wrap_parallel(env: Any, cfg: ObsConfig) -> Any:
-    """Apply the training observation pipeline (SuperSuit wrappers) to a PettingZoo parallel env."""
+def wrap_parallel(env: Any, cfg: ObsConfig, as_agent: str | None = None) -> Any:
+    """Apply the training observation pipeline (SuperSuit wrappers) to a PettingZoo parallel env.
+
+    ``as_agent``: the env is a one-agent match against the built-in CPU
+    (:func:`~mame_zoo.single_agent.single_agent_parallel_env`) whose player is this agent of ``cfg.agents``; its
+    observations get that agent's indicator planes, exactly as in a self-play match.
+    """
     import supersuit as ss
 
     env = ss.color_reduction_v0(env, mode="full")
     env = ss.resize_v1(env, x_size=cfg.size, y_size=cfg.size)
     env = ss.frame_stack_v1(env, stack_size=cfg.stack)
-    return ss.agent_indicator_v0(env, type_only=False)
+    if as_agent is None:
+        return ss.agent_indicator_v0(env, type_only=False)
+    from supersuit.utils import agent_indicator
+
+    indicator = (cfg.agents.index(as_agent), len(cfg.agents))
+
+    def observation(obs: np.ndarray, space: gymnasium.spaces.Box, agent: str) -> np.ndarray:
+        return agent_indicator.change_observation(obs, space, indicator)
+
+    def space(old: gymnasium.spaces.Box, agent: str) -> gymnasium.spaces.Box:
+        return agent_indicator.change_obs_space(old, indicator[1])
+
+    return ss.observation_lambda_v0(env, observation, space)
 
 
 class Preprocessor:

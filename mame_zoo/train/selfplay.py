@@ -9,8 +9,10 @@ The env stack, built by :func:`make_vec_env`::
       -> VecMonitor -> reward clipping    (episode stats on raw score differences; PPO sees sign(reward))
 
 Every sample of every agent trains the same network; the agent-indicator planes tell it which player it is.
-Budgets are in emulated frames: ``frames = timesteps * frameskip / n_agents`` (SB3 counts one timestep per
-agent per step).
+Optionally (``cpu_games``) the same policy also plays matches against the game's built-in CPU in the same
+vector env, as player 1 with player 1's indicator planes: an anchor that keeps self-play from drifting into
+play that only works against itself. Budgets are in emulated frames (:func:`frames_per_timestep`; SB3 counts
+one timestep per agent per step).
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ class TrainConfig:
         out: run folder (checkpoints/, progress.csv, TensorBoard events, eval.csv, final.zip).
         frameskip / size / stack: env and observation settings (:class:`~mame_zoo.train.policy.ObsConfig`).
         net: ``"small"`` (2013 DQN CNN, cheap) or ``"nature"`` (SB3's NatureCNN).
-        num_games: matches played in parallel; PPO sees ``num_games * n_agents`` envs.
+        num_games: self-play matches played in parallel; PPO sees ``num_games * n_agents`` envs.
+        cpu_games: matches against the built-in CPU played alongside them by the same policy (player 1), one
+            env each (0: pure self-play). Their episode margins are logged as ``cpu_games/margin_mean``.
         workers: worker processes running the matches (0: all in this process).
         n_steps, batch_size, n_epochs, learning_rate, clip_range, ent_coef, vf_coef, gamma, gae_lambda,
             max_grad_norm: PPO hyper-parameters (``learning_rate`` decays linearly to 0 over ``frames``).
@@ -65,6 +69,7 @@ class TrainConfig:
     stack: int = 4
     net: str = "small"
     num_games: int = 4
+    cpu_games: int = 0
     workers: int = 2
     n_steps: int = 128
     batch_size: int = 256
@@ -98,27 +103,70 @@ def _video_trigger(every: int) -> Any:
     return lambda episode: episode % every == 0
 
 
-def make_vec_env(cfg: TrainConfig) -> Any:
-    """The Stable-Baselines3 vector env of a self-play run (see the module docstring)."""
-    require_train_extra()
+def _match_vec_env(cfg: TrainConfig, obs_cfg: ObsConfig, vs_cpu: bool) -> Any:
+    """One match as a SuperSuit vector env: a self-play match (one env per agent) or one against the CPU."""
     import supersuit as ss
-    from stable_baselines3.common.vec_env import VecMonitor
 
     from mame_zoo.registry import make
+    from mame_zoo.single_agent import single_agent_parallel_env
 
-    obs_cfg = cfg.obs_config()
     kwargs = {"frameskip": cfg.frameskip, "max_cycles": cfg.max_cycles, **cfg.env_kwargs}
     if cfg.video_every:
         kwargs["render_mode"] = "rgb_array"
-    env = make(obs_cfg.game, **kwargs)
+    env = single_agent_parallel_env(obs_cfg.game, **kwargs) if vs_cpu else make(obs_cfg.game, **kwargs)
     if cfg.video_every:
         from mame_zoo.record import RecordParallelEpisodes
 
-        env = RecordParallelEpisodes(env, os.path.join(cfg.out, "videos"), name_prefix="train",
+        env = RecordParallelEpisodes(env, os.path.join(cfg.out, "videos"), name_prefix="cpu" if vs_cpu else "train",
                                      episode_trigger=_video_trigger(cfg.video_every), unique_per_process=True)
-    env = wrap_parallel(env, obs_cfg)
-    vec = ss.pettingzoo_env_to_vec_env_v1(env)
-    vec = ss.concat_vec_envs_v1(vec, cfg.num_games, num_cpus=cfg.workers, base_class="gymnasium")
+    env = wrap_parallel(env, obs_cfg, as_agent=obs_cfg.agents[0] if vs_cpu else None)
+    return ss.pettingzoo_env_to_vec_env_v1(env)
+
+
+def _match_kinds(cfg: TrainConfig) -> list[bool]:
+    """The matches of a run in vector order (True: against the CPU), interleaved so that every worker gets its
+    share of both kinds."""
+    pairs = min(cfg.num_games, cfg.cpu_games)
+    return [k for _ in range(pairs) for k in (False, True)] + [False] * (cfg.num_games - pairs) + \
+        [True] * (cfg.cpu_games - pairs)
+
+
+def cpu_env_indices(cfg: TrainConfig) -> list[int]:
+    """Which envs of :func:`make_vec_env`'s vector are the matches against the CPU (the rest are self-play)."""
+    n_agents = len(cfg.obs_config().agents)
+    indices, i = [], 0
+    for vs_cpu in _match_kinds(cfg):
+        if vs_cpu:
+            indices.append(i)
+        i += 1 if vs_cpu else n_agents
+    return indices
+
+
+def make_vec_env(cfg: TrainConfig) -> Any:
+    """The Stable-Baselines3 vector env of a self-play run (see the module docstring)."""
+    require_train_extra()
+    import cloudpickle
+    from stable_baselines3.common.vec_env import VecMonitor
+    from supersuit.vector import ConcatVecEnv, ProcConcatVec
+
+    if cfg.num_games < 1 or cfg.cpu_games < 0 or cfg.workers < 0:
+        raise ValueError(f"need num_games >= 1, cpu_games >= 0 and workers >= 0, got {cfg.num_games}, "
+                         f"{cfg.cpu_games}, {cfg.workers}")
+    obs_cfg = cfg.obs_config()
+    selfplay = _match_vec_env(cfg, obs_cfg, vs_cpu=False)
+    cpu = _match_vec_env(cfg, obs_cfg, vs_cpu=True) if cfg.cpu_games else None
+    matches = [cpu if vs_cpu else selfplay for vs_cpu in _match_kinds(cfg)]
+    blobs = [cloudpickle.dumps(m) for m in matches]  # each match a fresh copy (MAME starts at its first reset)
+    fns = [lambda blob=blob: cloudpickle.loads(blob) for blob in blobs]
+    total = sum(m.num_envs for m in matches)
+    workers = min(cfg.workers, len(fns))
+    if workers <= 1:
+        vec = ConcatVecEnv(fns, selfplay.observation_space, selfplay.action_space)
+    else:  # SuperSuit's process pool, with matches of different sizes split evenly between the workers
+        per_worker = -(-len(fns) // workers)
+        groups = [fns[i:i + per_worker] for i in range(0, len(fns), per_worker)]
+        vec = ProcConcatVec([lambda group=group: ConcatVecEnv(group) for group in groups],
+                            selfplay.observation_space, selfplay.action_space, total, selfplay.metadata)
     venv = VecMonitor(_as_sb3_vec_env(vec))
     return _clip_rewards(venv) if cfg.clip_rewards else venv
 
@@ -197,16 +245,26 @@ def _clip_rewards(venv: Any) -> Any:
     return _sb3_classes()[1](venv)
 
 
-def frames_per_timestep(cfg: ObsConfig) -> float:
-    """Emulated frames per SB3 timestep (one agent's step): ``frameskip / n_agents``."""
-    return cfg.frameskip / len(cfg.agents)
+def frames_per_timestep(cfg: ObsConfig, num_games: int = 1, cpu_games: int = 0) -> float:
+    """Emulated frames per SB3 timestep (one agent's step). Pure self-play: ``frameskip / n_agents``; a step of
+    the whole vector emulates ``frameskip`` frames per match and yields one timestep per agent of a self-play
+    match and one per match against the CPU."""
+    return cfg.frameskip * (num_games + cpu_games) / (num_games * len(cfg.agents) + cpu_games)
 
 
-def _callbacks(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, started_frames: int) -> list[Any]:
+def checkpoint_frames_per_timestep(policy: LoadedPolicy) -> float:
+    """The emulated frames per timestep of the run that wrote a checkpoint (stored in it since ``cpu_games``)."""
+    stored = (getattr(policy.model, CONFIG_ATTR, None) or {}).get("frames_per_timestep")
+    return float(stored) if stored else frames_per_timestep(policy.config)
+
+
+def _callbacks(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, started_frames: int, fpt: float) -> list[Any]:
+    from collections import deque
+
     from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
 
-    fpt = frames_per_timestep(obs_cfg)
     out = Path(cfg.out)
+    cpu_envs = set(cpu_env_indices(cfg))
 
     class Progress(BaseCallback):
         """A tqdm bar in emulated frames, with throughput and the latest self-play episode stats."""
@@ -218,20 +276,35 @@ def _callbacks(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, started_fram
                             desc=f"self-play {obs_cfg.game}", disable=not cfg.progress, mininterval=2.0,
                             dynamic_ncols=True)
             self.last = started_frames
+            self.selfplay: deque[tuple[float, int]] = deque(maxlen=100)  # (margin, length) of finished episodes
+            self.vs_cpu: deque[float] = deque(maxlen=100)
 
         def _on_step(self) -> bool:
             frames = int(self.num_timesteps * fpt)
             self.bar.update(frames - self.last)
             self.last = frames
+            for i in np.flatnonzero(self.locals["dones"]):
+                episode = self.locals["infos"][i].get("episode")  # VecMonitor's: raw score difference
+                if episode is not None:
+                    if i in cpu_envs:
+                        self.vs_cpu.append(float(episode["r"]))
+                    else:
+                        self.selfplay.append((float(episode["r"]), int(episode["l"])))
             return True
 
         def _on_rollout_end(self) -> None:
-            buf = self.model.ep_info_buffer
-            if buf:
-                margins = [abs(e["r"]) for e in buf]
-                self.bar.set_postfix(ep_len=f"{np.mean([e['l'] for e in buf]):.0f}",
-                                     abs_margin=f"{np.mean(margins):.1f}", refresh=False)
+            postfix = {}
+            if self.selfplay:
+                margins = [abs(m) for m, _ in self.selfplay]
+                postfix["ep_len"] = f"{np.mean([n for _, n in self.selfplay]):.0f}"
+                postfix["abs_margin"] = f"{np.mean(margins):.1f}"
                 self.logger.record("selfplay/abs_margin_mean", float(np.mean(margins)))
+            if self.vs_cpu:
+                postfix["vs_cpu"] = f"{np.mean(self.vs_cpu):+.1f}"
+                self.logger.record("cpu_games/margin_mean", float(np.mean(self.vs_cpu)))
+                self.logger.record("cpu_games/episodes", len(self.vs_cpu))
+            if postfix:
+                self.bar.set_postfix(postfix, refresh=False)
             self.logger.record("time/emulated_frames", int(self.num_timesteps * fpt))
 
         def _on_training_end(self) -> None:
@@ -241,7 +314,7 @@ def _callbacks(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, started_fram
         """Stores the observation settings in the model, so every checkpoint carries them."""
 
         def _on_training_start(self) -> None:
-            setattr(self.model, CONFIG_ATTR, obs_cfg.to_dict())
+            setattr(self.model, CONFIG_ATTR, {**obs_cfg.to_dict(), "frames_per_timestep": fpt})
 
         def _on_step(self) -> bool:
             return True
@@ -251,16 +324,15 @@ def _callbacks(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, started_fram
     callbacks.append(CheckpointCallback(save_freq=save_freq, save_path=os.fspath(out / "checkpoints"),
                                         name_prefix="ppo", verbose=0))
     if cfg.eval_every:
-        callbacks.append(_cpu_eval_callback(cfg, obs_cfg, num_envs))
+        callbacks.append(_cpu_eval_callback(cfg, obs_cfg, num_envs, fpt))
     return callbacks
 
 
-def _cpu_eval_callback(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int) -> Any:
+def _cpu_eval_callback(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, fpt: float) -> Any:
     from stable_baselines3.common.callbacks import BaseCallback
 
     from mame_zoo.train.evaluate import evaluate
 
-    fpt = frames_per_timestep(obs_cfg)
     every = max(1, round(cfg.eval_every / fpt / num_envs))
     path = Path(cfg.out) / "eval.csv"
 
@@ -329,7 +401,7 @@ def train(cfg: TrainConfig) -> Path:
         if saved_cfg != obs_cfg:
             raise ValueError(f"{resume_from} was trained with {saved_cfg}, this run asks for {obs_cfg}")
         del saved
-    fpt = frames_per_timestep(obs_cfg)
+    fpt = frames_per_timestep(obs_cfg, cfg.num_games, cfg.cpu_games)
     total_timesteps = round(cfg.frames / fpt)
     (out / "config.json").write_text(json.dumps({**dataclasses.asdict(cfg), "obs": obs_cfg.to_dict()}, indent=2))
 
@@ -360,9 +432,9 @@ def train(cfg: TrainConfig) -> Path:
         if cfg.resume and (out / "progress.csv").exists():  # SB3's CSV logger would overwrite the earlier part
             (out / "progress.csv").replace(out / f"progress-until-{started}.csv")
         model.set_logger(configure(os.fspath(out), formats))
-        setattr(model, CONFIG_ATTR, obs_cfg.to_dict())
+        setattr(model, CONFIG_ATTR, {**obs_cfg.to_dict(), "frames_per_timestep": fpt})
         remaining = max(0, total_timesteps - started)
-        callbacks = _callbacks(cfg, obs_cfg, venv.num_envs, int(started * fpt))
+        callbacks = _callbacks(cfg, obs_cfg, venv.num_envs, int(started * fpt), fpt)
         if remaining:
             model.learn(total_timesteps=remaining, callback=callbacks, reset_num_timesteps=not cfg.resume,
                         progress_bar=False)
