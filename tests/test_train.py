@@ -267,3 +267,25 @@ def test_command_line_reports_user_errors(tmp_path: Path, capsys: pytest.Capture
     assert main(["train", "boxing_v0", "--out", os.fspath(tmp_path / "r"), "--net", "small",
                  "--resume", os.fspath(tmp_path / "missing.zip")]) == 2
     assert "no checkpoint at" in capsys.readouterr().err
+
+
+def test_learning_curve_plot(tmp_path: Path) -> None:
+    """The plot reads a run's CSVs (written here by hand: a pure-logic test of the drawing) and a compared run."""
+    from PIL import Image
+
+    from mame_zoo.train.plot import main
+
+    run, other = tmp_path / "run", tmp_path / "other"
+    for folder in (run, other):
+        folder.mkdir()
+        (folder / "eval.csv").write_text("frames,timesteps,wall_s,episodes,margin_mean,margin_std,margins\n"
+                                         "0,0,1,3,-5.0,1.0,-4 -5 -6\n500000,1,1,3,2.0,1.0,1 2 3\n")
+    (run / "curve.csv").write_text("checkpoint,frames,episodes,margin_mean,margin_std,margins\n"
+                                   "checkpoints/ppo_1_steps.zip,250000,3,-1.0,2.0,-1 1 -3\n")
+    (run / "progress.csv").write_text("time/emulated_frames,cpu_games/margin_mean\n1000,-6.0\n400000,1.5\n")
+    out = tmp_path / "img" / "curve.png"
+    assert main([str(run), "--episodes", "0", "--out", str(out), "--random-margin", "-3.4",
+                 "--compare", "pure self-play", str(other)]) == 0
+    with Image.open(out) as img:
+        pixels = np.asarray(img.convert("RGB")).reshape(-1, 3)
+    assert img.size[0] > 600 and len(np.unique(pixels, axis=0)) > 20  # a drawn figure, not blank

@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 CURVE_FIELDS = ["checkpoint", "frames", "episodes", "margin_mean", "margin_std", "margins"]
 
@@ -49,16 +51,9 @@ def evaluate_checkpoints(run_dir: str | os.PathLike[str], episodes: int = 3, see
     return sorted(rows.values(), key=lambda r: int(r["frames"]))
 
 
-def plot(run_dir: str | os.PathLike[str], out: str | os.PathLike[str], random_margin: float | None = None,
-         target: float | None = 15.0, title: str | None = None) -> str:
-    """Draw the learning curve of a run (``curve.csv`` and/or ``eval.csv``) into a PNG; returns its path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    run = Path(run_dir)
-    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
+def _draw_run(ax: Any, run: Path, label: str, color: str | None = None) -> None:
+    """One run's points: checkpoint evaluations (curve.csv), in-training evaluations (eval.csv) and the
+    training matches against the CPU (``cpu_games/margin_mean`` in progress.csv)."""
     if (run / "curve.csv").exists():
         with (run / "curve.csv").open() as fh:
             rows = [r for r in csv.DictReader(fh) if r["checkpoint"] != "final.zip"]
@@ -66,18 +61,49 @@ def plot(run_dir: str | os.PathLike[str], out: str | os.PathLike[str], random_ma
         y = [float(r["margin_mean"]) for r in rows]
         e = [float(r["margin_std"]) for r in rows]
         n = rows[0]["episodes"] if rows else "?"
-        ax.errorbar(x, y, yerr=e, marker="o", capsize=3, label=f"checkpoints vs CPU (mean ± std, {n} episodes)")
+        ax.errorbar(x, y, yerr=e, marker="o", capsize=3, color=color,
+                    label=f"{label}checkpoints vs CPU (mean ± std, {n} episodes)")
     if (run / "eval.csv").exists():
         with (run / "eval.csv").open() as fh:
             evals = list(csv.DictReader(fh))
         ax.plot([int(r["frames"]) / 1e6 for r in evals], [float(r["margin_mean"]) for r in evals], "s--",
-                alpha=0.6, label=f"during training vs CPU ({evals[0]['episodes'] if evals else '?'} episodes)")
+                alpha=0.7, color=color,
+                label=f"{label}evaluations during training ({evals[0]['episodes'] if evals else '?'} episodes each)")
+    progress = sorted(run.glob("progress*.csv"))
+    points = []
+    for path in progress:
+        with path.open() as fh:
+            points += [(float(r["time/emulated_frames"]) / 1e6, float(r["cpu_games/margin_mean"]))
+                       for r in csv.DictReader(fh) if r.get("cpu_games/margin_mean") and r.get("time/emulated_frames")]
+    if points:
+        points.sort()
+        ax.plot(*zip(*points), "-", linewidth=1, alpha=0.8, color=color,
+                label=f"{label}training matches vs CPU (last 100 episodes)")
+
+
+def plot(run_dir: str | os.PathLike[str], out: str | os.PathLike[str], random_margin: float | None = None,
+         target: float | None = 15.0, title: str | None = None,
+         compare: Sequence[tuple[str, str | os.PathLike[str]]] = ()) -> str:
+    """Draw the learning curve of a run into a PNG; returns its path.
+
+    ``compare``: further runs as ``(label, run_dir)``, drawn in grey next to this one.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    run = Path(run_dir)
+    fig, ax = plt.subplots(figsize=(7.5, 4.6), dpi=110)
+    _draw_run(ax, run, "")
+    for (label, other), color in zip(compare, ("tab:red", "tab:purple", "tab:brown", "tab:olive")):
+        _draw_run(ax, Path(other), f"{label}: ", color)
     if random_margin is not None:
         ax.axhline(random_margin, color="grey", linestyle=":", label=f"random play vs CPU ({random_margin:+.1f})")
     if target is not None:
         ax.axhline(target, color="green", linestyle="-.", alpha=0.5, label=f"target {target:+g}")
     ax.axhline(0, color="black", linewidth=0.5)
-    ax.set_xlabel("emulated frames (millions; self-play, both sides learn from each frame)")
+    ax.set_xlabel("emulated frames (millions)")
     ax.set_ylabel("score margin vs built-in CPU")
     ax.set_title(title or f"self-play PPO on {run.name}")
     ax.grid(alpha=0.3)
@@ -98,13 +124,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default=None, help="PNG path (default RUN_DIR/learning_curve.png)")
     p.add_argument("--random-margin", type=float, help="random play's mean margin vs the CPU, drawn as a line")
     p.add_argument("--title")
+    p.add_argument("--compare", nargs=2, action="append", default=[], metavar=("LABEL", "RUN_DIR"),
+                   help="also draw another run (its curve.csv / eval.csv / progress.csv)")
     args = p.parse_args(argv)
     if args.episodes:
         for row in evaluate_checkpoints(args.run_dir, args.episodes, args.seed):
             print(f"{row['checkpoint']:<32} {int(row['frames']):>9} frames  margin {float(row['margin_mean']):+.1f} "
                   f"± {float(row['margin_std']):.1f}")
     out = args.out or os.path.join(args.run_dir, "learning_curve.png")
-    print(f"wrote {plot(args.run_dir, out, args.random_margin, title=args.title)}")
+    print(f"wrote {plot(args.run_dir, out, args.random_margin, title=args.title, compare=args.compare)}")
     return 0
 
 
