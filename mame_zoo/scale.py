@@ -509,18 +509,17 @@ def make_vector_env(env: str | Callable[[], gymnasium.Env], num_envs: int, *, as
 
 # --- SuperSuit vector envs (multi-agent) ----------------------------------------------------------------
 class _ConcatInWorker:
-    """Builds, in a SuperSuit worker process, a ``ConcatVecEnv`` of ``count`` copies of a pickled vector env."""
+    """Builds, in a SuperSuit worker process, a ``ConcatVecEnv`` of pickled vector envs (one copy per blob)."""
 
-    def __init__(self, env_bytes: bytes, count: int, creator_pid: int) -> None:
-        self.env_bytes = env_bytes
-        self.count = count
+    def __init__(self, blobs: Sequence[bytes], creator_pid: int) -> None:
+        self.blobs = list(blobs)  # equal blobs are one object: pickled to the worker once
         self.creator_pid = creator_pid
 
     def __call__(self, *args: Any) -> Any:
         from supersuit.vector import ConcatVecEnv
 
         guard_worker(self.creator_pid)
-        envs = [cloudpickle.loads(self.env_bytes) for _ in range(self.count)]
+        envs = [cloudpickle.loads(blob) for blob in self.blobs]
         return ConcatVecEnv([lambda env=env: env for env in envs], envs[0].observation_space, envs[0].action_space)
 
 
@@ -655,33 +654,54 @@ def concat_vec_envs(vec_env: Any, num_vec_envs: int, num_cpus: int = 0, base_cla
     import supersuit as ss
     from pettingzoo.utils.env import ParallelEnv
 
-    if base_class not in ("gymnasium", "stable_baselines", "stable_baselines3"):
-        raise ValueError(f"base_class must be 'gymnasium', 'stable_baselines' or 'stable_baselines3', "
-                         f"got {base_class!r}")
+    _check_base_class(base_class)
     if isinstance(vec_env, ParallelEnv):
         vec_env = ss.pettingzoo_env_to_vec_env_v1(vec_env)
-    num_cpus = min(num_cpus, num_vec_envs)
-    if num_cpus <= 1:
+    if min(num_cpus, num_vec_envs) <= 1:
         return ss.concat_vec_envs_v1(vec_env, num_vec_envs, num_cpus=0, base_class=base_class)
-    env_bytes = cloudpickle.dumps(vec_env)
-    per_cpu = (num_vec_envs + num_cpus - 1) // num_cpus
-    counts = []
-    left = num_vec_envs
-    while left > 0:
-        counts.append(min(per_cpu, left))
-        left -= counts[-1]
-    creator = os.getpid()
-    envs_per_copy = getattr(vec_env, "num_envs", 1)
-    proc_env = MameProcVecEnv([_ConcatInWorker(env_bytes, c, creator) for c in counts], vec_env.observation_space,
-                              vec_env.action_space, num_vec_envs * envs_per_copy, vec_env.metadata,
-                              close_timeout=close_timeout)
+    return concat_vec_env_list([vec_env] * num_vec_envs, num_cpus, base_class, close_timeout=close_timeout)
+
+
+def concat_vec_env_list(vec_envs: Sequence[Any], num_cpus: int = 0, base_class: str = "gymnasium", *,
+                        close_timeout: float = 30.0) -> Any:
+    """Like :func:`concat_vec_envs`, for a list of vector envs that may differ in size (e.g. self-play matches
+    with two agents next to one-agent matches against the CPU); their observation and action spaces must match.
+
+    Each entry is copied by pickling; the result's envs are theirs in list order. ``num_cpus`` worker
+    processes take consecutive, equally long slices of the list (0 or 1: all in this process).
+    """
+    from supersuit.vector import ConcatVecEnv
+
+    _check_base_class(base_class)
+    if not vec_envs:
+        raise ValueError("concat_vec_env_list needs at least one vector env")
+    first = vec_envs[0]
+    blobs = {id(v): cloudpickle.dumps(v) for v in vec_envs}  # one pickle per distinct env
+    order = [blobs[id(v)] for v in vec_envs]
+    num_cpus = min(num_cpus, len(order))
+    if num_cpus <= 1:
+        cat = ConcatVecEnv([lambda blob=blob: cloudpickle.loads(blob) for blob in order], first.observation_space,
+                           first.action_space)
+    else:
+        per_cpu = -(-len(order) // num_cpus)
+        creator = os.getpid()
+        cat = MameProcVecEnv([_ConcatInWorker(order[i:i + per_cpu], creator) for i in range(0, len(order), per_cpu)],
+                             first.observation_space, first.action_space,
+                             sum(getattr(v, "num_envs", 1) for v in vec_envs), first.metadata,
+                             close_timeout=close_timeout)
     if base_class == "gymnasium":
-        return proc_env
+        return cat
     if base_class == "stable_baselines":
         from supersuit.vector.sb_vector_wrapper import SBVecEnvWrapper
 
-        return SBVecEnvWrapper(proc_env)
+        return SBVecEnvWrapper(cat)
     from supersuit.vector.sb3_vector_wrapper import SB3VecEnvWrapper
 
-    return SB3VecEnvWrapper(proc_env)
+    return SB3VecEnvWrapper(cat)
+
+
+def _check_base_class(base_class: str) -> None:
+    if base_class not in ("gymnasium", "stable_baselines", "stable_baselines3"):
+        raise ValueError(f"base_class must be 'gymnasium', 'stable_baselines' or 'stable_baselines3', "
+                         f"got {base_class!r}")
 

@@ -145,9 +145,9 @@ def cpu_env_indices(cfg: TrainConfig) -> list[int]:
 def make_vec_env(cfg: TrainConfig) -> Any:
     """The Stable-Baselines3 vector env of a self-play run (see the module docstring)."""
     require_train_extra()
-    import cloudpickle
     from stable_baselines3.common.vec_env import VecMonitor
-    from supersuit.vector import ConcatVecEnv, ProcConcatVec
+
+    from mame_zoo.scale import concat_vec_env_list
 
     if cfg.num_games < 1 or cfg.cpu_games < 0 or cfg.workers < 0:
         raise ValueError(f"need num_games >= 1, cpu_games >= 0 and workers >= 0, got {cfg.num_games}, "
@@ -155,18 +155,8 @@ def make_vec_env(cfg: TrainConfig) -> Any:
     obs_cfg = cfg.obs_config()
     selfplay = _match_vec_env(cfg, obs_cfg, vs_cpu=False)
     cpu = _match_vec_env(cfg, obs_cfg, vs_cpu=True) if cfg.cpu_games else None
-    matches = [cpu if vs_cpu else selfplay for vs_cpu in _match_kinds(cfg)]
-    blobs = [cloudpickle.dumps(m) for m in matches]  # each match a fresh copy (MAME starts at its first reset)
-    fns = [lambda blob=blob: cloudpickle.loads(blob) for blob in blobs]
-    total = sum(m.num_envs for m in matches)
-    workers = min(cfg.workers, len(fns))
-    if workers <= 1:
-        vec = ConcatVecEnv(fns, selfplay.observation_space, selfplay.action_space)
-    else:  # SuperSuit's process pool, with matches of different sizes split evenly between the workers
-        per_worker = -(-len(fns) // workers)
-        groups = [fns[i:i + per_worker] for i in range(0, len(fns), per_worker)]
-        vec = ProcConcatVec([lambda group=group: ConcatVecEnv(group) for group in groups],
-                            selfplay.observation_space, selfplay.action_space, total, selfplay.metadata)
+    # each match a fresh copy (MAME starts at its first reset); workers get equal slices of the interleaved list
+    vec = concat_vec_env_list([cpu if vs_cpu else selfplay for vs_cpu in _match_kinds(cfg)], num_cpus=cfg.workers)
     venv = VecMonitor(_as_sb3_vec_env(vec))
     return _clip_rewards(venv) if cfg.clip_rewards else venv
 
