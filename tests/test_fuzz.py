@@ -108,8 +108,8 @@ def test_pure_hello_round_trip_and_damage(version: int, mame: str, system: str, 
                                           hz: float, frame: int, cut: int, extra: bytes) -> None:
     """A hello encoded as bridge.lua does decodes to the same values; cut short or padded, it is refused."""
     body = struct.pack("<H", version) + _str(mame) + _str(system) + _str(desc) + HELLO_SCREEN.pack(w, h, hz, frame)
-    info = protocol.decode_hello(body)
-    assert (info.protocol_version, info.mame_version, info.system, info.description) == (version, mame, system, desc)
+    got_version, info = protocol.decode_hello(body)
+    assert (got_version, info.mame_version, info.system, info.description) == (version, mame, system, desc)
     assert (info.screen_width, info.screen_height, info.refresh_hz, info.frame_number) == (w, h, hz, frame)
     with pytest.raises(MalformedMessage):
         protocol.decode_hello(body[: min(cut, len(body) - 1)])

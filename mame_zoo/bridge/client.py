@@ -42,6 +42,7 @@ from mame_zoo.bridge.protocol import (
     WRITE_SPEC,
     Agg,
     ErrorKind,
+    Hello,
     MalformedMessage,
     Op,
     ReadSpec,
@@ -141,19 +142,6 @@ class MachineConfig:
         if bad:
             raise ValueError(f"MAME option(s) {', '.join(bad)} are not allowed: mame_zoo runs only its own bridge "
                              "script, no network server, and keeps MAME's files in a private folder")
-
-
-@dataclass(frozen=True)
-class Hello:
-    """What the machine reported when it started."""
-
-    mame_version: str
-    system: str
-    description: str
-    screen_width: int
-    screen_height: int
-    refresh_hz: float
-    frame_number: int
 
 
 @dataclass(frozen=True)
@@ -412,15 +400,14 @@ class Bridge:
         if status != Status.OK:
             raise self._malformed(what, f"the first message had status {status}")
         try:
-            info = decode_hello(body)
+            version, hello = decode_hello(body)
         except _DECODE_ERRORS as exc:
             raise self._malformed(what, exc) from None
-        if info.protocol_version != PROTOCOL_VERSION:
+        if version != PROTOCOL_VERSION:
             self._shutdown()
-            raise ProtocolError(f"bridge.lua speaks protocol {info.protocol_version}, this mame_zoo speaks "
+            raise ProtocolError(f"bridge.lua speaks protocol {version}, this mame_zoo speaks "
                                 f"{PROTOCOL_VERSION}: reinstall mame_zoo so both come from the same version")
-        return Hello(info.mame_version, info.system, info.description, info.screen_width, info.screen_height,
-                     info.refresh_hz, info.frame_number)
+        return hello
 
     def _check_rom_warnings(self, strict: bool) -> None:
         text = _log_tail(self.log_path, 400)

@@ -139,10 +139,9 @@ def _check_end(buf: bytes | memoryview, pos: int, what: str) -> None:
 
 
 @dataclass(frozen=True)
-class HelloInfo:
-    """The decoded hello message (see docs/protocol.md)."""
+class Hello:
+    """What the machine reported when it started (the hello message, see docs/protocol.md)."""
 
-    protocol_version: int
     mame_version: str
     system: str
     description: str
@@ -152,8 +151,8 @@ class HelloInfo:
     frame_number: int
 
 
-def decode_hello(body: bytes | memoryview) -> HelloInfo:
-    """Decode the hello body. Raises :class:`MalformedMessage`."""
+def decode_hello(body: bytes | memoryview) -> tuple[int, Hello]:
+    """Decode the hello body into (protocol version, :class:`Hello`). Raises :class:`MalformedMessage`."""
     (version,) = _unpack(HELLO_HEAD, body, 0, "the protocol version")
     pos = HELLO_HEAD.size
     mame_version, pos = unpack_str(body, pos)
@@ -161,7 +160,7 @@ def decode_hello(body: bytes | memoryview) -> HelloInfo:
     description, pos = unpack_str(body, pos)
     width, height, hz, frame = _unpack(HELLO_SCREEN, body, pos, "the screen geometry")
     _check_end(body, pos + HELLO_SCREEN.size, "the hello")
-    return HelloInfo(version, mame_version, system, description, width, height, hz, frame)
+    return version, Hello(mame_version, system, description, width, height, hz, frame)
 
 
 def decode_error(body: bytes | memoryview) -> tuple[int, str]:
