@@ -111,7 +111,9 @@ _foreign: weakref.WeakSet[Bridge] = weakref.WeakSet()
 
 
 def _all_bridges() -> list[Bridge]:
-    return [obj for obj in gc.get_objects() if isinstance(obj, Bridge)]
+    # type(), not isinstance(): isinstance reads obj.__class__, which warns on lazily deprecated module
+    # attributes some libraries keep around (torch.distributed.reduce_op's FutureWarning)
+    return [obj for obj in gc.get_objects() if issubclass(type(obj), Bridge)]
 
 
 def _own_bridges() -> list[Bridge]:

@@ -126,7 +126,7 @@ def _keep(store: dict, result: tuple) -> tuple:
     return result
 
 
-def test_cpu_games_train_next_to_self_play(tmp_path: Path) -> None:
+def test_cpu_games_train_next_to_self_play(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``cpu_games``: one vector of self-play and CPU matches, frames counted right, CPU margins logged."""
     from mame_zoo.train.selfplay import (
         TrainConfig,
@@ -156,7 +156,23 @@ def test_cpu_games_train_next_to_self_play(tmp_path: Path) -> None:
 
     fpt = frames_per_timestep(cfg.obs_config(), 1, 2)
     assert fpt == pytest.approx(4 * 3 / 4)  # 3 matches x 4 frames per vector step, 4 timesteps
+    # PyTorch threads: torch_threads while the envs run, update_threads during PPO's updates, the caller's after
+    import torch
+    from stable_baselines3 import PPO
+
+    threads_in_updates: list[int] = []
+    ppo_train = PPO.train
+
+    def recording_train(self: PPO) -> None:
+        threads_in_updates.append(torch.get_num_threads())
+        ppo_train(self)
+
+    callers = torch.get_num_threads()
+    cfg.torch_threads, cfg.update_threads = 1, 3
+    monkeypatch.setattr(PPO, "train", recording_train)
     final = train(cfg)
+    assert threads_in_updates == [3, 3]
+    assert torch.get_num_threads() == callers
     policy = load_policy(final)
     assert checkpoint_frames_per_timestep(policy) == pytest.approx(fpt)
     assert policy.model.num_timesteps == 512  # 1024 frames = 341 timesteps, done in whole 256-timestep rollouts

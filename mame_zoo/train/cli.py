@@ -46,6 +46,7 @@ def _train(args: argparse.Namespace) -> int:
         eval_every=args.eval_every, eval_episodes=args.eval_episodes, eval_max_steps=args.eval_max_steps,
         max_cycles=args.max_cycles, seed=args.seed,
         resume=args.resume, progress=not args.no_progress, torch_threads=args.torch_threads or None,
+        update_threads=args.update_threads or None,
         video_every=args.video_every, env_kwargs=_env_kwargs(args))
     final = train(cfg)
     print(f"final model: {final}")
@@ -139,7 +140,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--eval-episodes", type=int, default=d.eval_episodes)
     p.add_argument("--eval-max-steps", type=int, help="cut those evaluation episodes after N steps (default: none)")
     p.add_argument("--max-cycles", type=int, default=d.max_cycles, help="truncate training episodes after N steps")
-    p.add_argument("--torch-threads", type=int, default=d.torch_threads, help="PyTorch threads (0: its default)")
+    p.add_argument("--torch-threads", type=int, default=d.torch_threads,
+                   help="PyTorch threads while the envs run (0: its default)")
+    p.add_argument("--update-threads", type=int, default=0,
+                   help="PyTorch threads for PPO's updates (0: one per usable CPU)")
     p.add_argument("--video-every", type=int, default=0, help="record every Nth training episode to OUT/videos")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (SB3's tables on stdout instead)")
     p.set_defaults(func=_train)

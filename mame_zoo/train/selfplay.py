@@ -55,8 +55,10 @@ class TrainConfig:
         seed: seeds PyTorch, the envs and evaluation.
         resume: a checkpoint (or run folder) to continue from.
         progress: show a progress bar.
-        torch_threads: PyTorch CPU threads (None: PyTorch's default). 1 is fastest next to env workers on
-            a small machine: more threads spin-wait and steal CPU from the emulators.
+        torch_threads: PyTorch CPU threads while collecting rollouts (None: PyTorch's default). 1 is fastest
+            next to env workers on a small machine: more threads spin-wait and steal CPU from the emulators.
+        update_threads: PyTorch CPU threads for PPO's updates, when the env workers are idle (None: one per
+            usable CPU; 2 instead of 1 took the update phase from 45 s to 32 s per 60 k frames here).
         video_every: record every Nth training episode of each match to ``out/videos`` (0: none).
         env_kwargs: further options for the env (e.g. ``mame=``).
     """
@@ -91,6 +93,7 @@ class TrainConfig:
     resume: str | None = None
     progress: bool = True
     torch_threads: int | None = 1
+    update_threads: int | None = None
     video_every: int = 0
     env_kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)
 
@@ -251,6 +254,7 @@ def checkpoint_frames_per_timestep(policy: LoadedPolicy) -> float:
 def _callbacks(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, started_frames: int, fpt: float) -> list[Any]:
     from collections import deque
 
+    import torch
     from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
 
     out = Path(cfg.out)
@@ -309,13 +313,33 @@ def _callbacks(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, started_fram
         def _on_step(self) -> bool:
             return True
 
-    callbacks: list[Any] = [Stamp(), Progress()]
+    class Threads(BaseCallback):
+        """Few PyTorch threads while the emulators run, all CPUs while PPO updates (the workers wait then)."""
+
+        def _on_rollout_start(self) -> None:
+            if cfg.torch_threads:
+                torch.set_num_threads(cfg.torch_threads)
+
+        def _on_rollout_end(self) -> None:
+            torch.set_num_threads(update_threads(cfg))
+
+        def _on_step(self) -> bool:
+            return True
+
+    callbacks: list[Any] = [Stamp(), Progress(), Threads()]
     save_freq = max(1, round(cfg.checkpoint_every / fpt / num_envs))
     callbacks.append(CheckpointCallback(save_freq=save_freq, save_path=os.fspath(out / "checkpoints"),
                                         name_prefix="ppo", verbose=0))
     if cfg.eval_every:
         callbacks.append(_cpu_eval_callback(cfg, obs_cfg, num_envs, fpt))
     return callbacks
+
+
+def update_threads(cfg: TrainConfig) -> int:
+    """PyTorch threads for PPO's update phase: ``cfg.update_threads``, else one per CPU this process may use."""
+    if cfg.update_threads:
+        return cfg.update_threads
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _cpu_eval_callback(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, fpt: float) -> Any:
@@ -377,8 +401,6 @@ def train(cfg: TrainConfig) -> Path:
 
     from mame_zoo.train.nets import NETS
 
-    if cfg.torch_threads:
-        torch.set_num_threads(cfg.torch_threads)
     if cfg.net not in NETS:
         raise ValueError(f"net must be one of {sorted(NETS)}, got {cfg.net!r}")
     out = Path(cfg.out)
@@ -395,6 +417,9 @@ def train(cfg: TrainConfig) -> Path:
     total_timesteps = round(cfg.frames / fpt)
     (out / "config.json").write_text(json.dumps({**dataclasses.asdict(cfg), "obs": obs_cfg.to_dict()}, indent=2))
 
+    callers_threads = torch.get_num_threads()  # restored at the end: the run changes them per phase
+    if cfg.torch_threads:
+        torch.set_num_threads(cfg.torch_threads)
     venv = make_vec_env(cfg)
     try:
         if cfg.resume:
@@ -432,4 +457,5 @@ def train(cfg: TrainConfig) -> Path:
         model.save(os.fspath(final))
     finally:
         venv.close()
+        torch.set_num_threads(callers_threads)
     return final
