@@ -33,7 +33,7 @@ from mame_zoo.train.policy import CONFIG_ATTR, LoadedPolicy, ObsConfig, resolve_
 
 @dataclasses.dataclass
 class TrainConfig:
-    """Settings of a self-play run. Defaults fit a 2-core CPU machine (2 M frames of Boxing take about 1.5 h).
+    """Settings of a self-play run. Defaults fit a 2-core CPU machine (2 M frames of Boxing take 1.25-1.5 h).
 
     Attributes:
         game: registered multi-agent env, e.g. ``"boxing_v0"``.
