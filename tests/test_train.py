@@ -283,6 +283,8 @@ def test_command_line_reports_user_errors(tmp_path: Path, capsys: pytest.Capture
     assert main(["train", "boxing_v0", "--out", os.fspath(tmp_path / "r"), "--net", "small",
                  "--resume", os.fspath(tmp_path / "missing.zip")]) == 2
     assert "no checkpoint at" in capsys.readouterr().err
+    assert main(["train", "boxing_v0", "--out", os.fspath(tmp_path / "r"), "--update-threads", "-1"]) == 2
+    assert "update_threads must be at least 1" in capsys.readouterr().err
 
 
 def test_learning_curve_plot(tmp_path: Path) -> None:

@@ -316,9 +316,11 @@ def _callbacks(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, started_fram
     class Threads(BaseCallback):
         """Few PyTorch threads while the emulators run, all CPUs while PPO updates (the workers wait then)."""
 
+        def _on_training_start(self) -> None:
+            self.rollout_threads = cfg.torch_threads or torch.get_num_threads()
+
         def _on_rollout_start(self) -> None:
-            if cfg.torch_threads:
-                torch.set_num_threads(cfg.torch_threads)
+            torch.set_num_threads(self.rollout_threads)
 
         def _on_rollout_end(self) -> None:
             torch.set_num_threads(update_threads(cfg))
@@ -403,6 +405,9 @@ def train(cfg: TrainConfig) -> Path:
 
     if cfg.net not in NETS:
         raise ValueError(f"net must be one of {sorted(NETS)}, got {cfg.net!r}")
+    for name in ("torch_threads", "update_threads"):
+        if getattr(cfg, name) is not None and getattr(cfg, name) < 1:
+            raise ValueError(f"{name} must be at least 1 (or None for the default), got {getattr(cfg, name)}")
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     obs_cfg = cfg.obs_config()
