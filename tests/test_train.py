@@ -247,15 +247,24 @@ def test_evaluate_against_cpu_random_and_checkpoint(run_dir: Path) -> None:
 
 
 def test_eval_command_line(run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import torch
+
     from mame_zoo.train.cli import main
 
     out = tmp_path / "eval.json"
-    assert main(["eval", str(run_dir), "--vs", "cpu", "random", "--episodes", "1", "--max-steps", "30",
-                 "--no-progress", "--json", str(out)]) == 0
+    threads = torch.get_num_threads()
+    try:
+        assert main(["eval", str(run_dir), "--vs", "cpu", "random", "--episodes", "1", "--max-steps", "30",
+                     "--no-progress", "--json", str(out), "--torch-threads", "3"]) == 0
+        assert torch.get_num_threads() == 3  # not a default anywhere
+    finally:
+        torch.set_num_threads(threads)
     printed = capsys.readouterr().out
     assert "final.zip vs cpu: score margin" in printed and "| final.zip | random | 1 |" in printed
     data = json.loads(out.read_text())
     assert [d["opponent"] for d in data] == ["cpu", "random"] and all(len(d["margins"]) == 1 for d in data)
+    assert main(["eval", str(run_dir), "--torch-threads", "0"]) == 2
+    assert "--torch-threads must be at least 1" in capsys.readouterr().err
 
 
 def test_cleanrl_example_runs(tmp_path: Path) -> None:
