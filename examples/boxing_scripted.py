@@ -22,10 +22,9 @@ import gymnasium
 import numpy as np
 
 import mame_zoo  # noqa: F401  (registers the mame_zoo/... Gymnasium ids)
+from mame_zoo.games import declaration
 
-ACTIONS = ["NOOP", "FIRE", "UP", "RIGHT", "LEFT", "DOWN", "UPRIGHT", "UPLEFT", "DOWNRIGHT", "DOWNLEFT",
-           "UPFIRE", "RIGHTFIRE", "LEFTFIRE", "DOWNFIRE", "UPRIGHTFIRE", "UPLEFTFIRE", "DOWNRIGHTFIRE",
-           "DOWNLEFTFIRE"]  # ALE's order: Boxing uses all 18
+ACTIONS = declaration("boxing_v0").action_meanings()  # ALE's 18, in ALE's order: NOOP, FIRE, UP, RIGHT, ...
 RAM_START = 0x80  # observation byte i is RAM address 0x80 + i
 P1_X, CPU_X, P1_Y, CPU_Y = (a - RAM_START for a in (0xA0, 0xA1, 0xA2, 0xA3))
 
