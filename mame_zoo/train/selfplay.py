@@ -317,7 +317,7 @@ def _callbacks(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, started_fram
         """Few PyTorch threads while the emulators run, all CPUs while PPO updates (the workers wait then)."""
 
         def _on_training_start(self) -> None:
-            self.rollout_threads = cfg.torch_threads or torch.get_num_threads()
+            self.rollout_threads = torch.get_num_threads()  # train() has applied cfg.torch_threads
 
         def _on_rollout_start(self) -> None:
             torch.set_num_threads(self.rollout_threads)
@@ -405,9 +405,9 @@ def train(cfg: TrainConfig) -> Path:
 
     if cfg.net not in NETS:
         raise ValueError(f"net must be one of {sorted(NETS)}, got {cfg.net!r}")
-    for name in ("torch_threads", "update_threads"):
-        if getattr(cfg, name) is not None and getattr(cfg, name) < 1:
-            raise ValueError(f"{name} must be at least 1 (or None for the default), got {getattr(cfg, name)}")
+    for name, threads in (("torch_threads", cfg.torch_threads), ("update_threads", cfg.update_threads)):
+        if threads is not None and threads < 1:
+            raise ValueError(f"{name} must be at least 1 (or None for the default), got {threads}")
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     obs_cfg = cfg.obs_config()
