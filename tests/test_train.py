@@ -296,6 +296,17 @@ def test_command_line_reports_user_errors(tmp_path: Path, capsys: pytest.Capture
     assert "update_threads must be at least 1" in capsys.readouterr().err
 
 
+def test_training_curve_of_a_resumed_run(tmp_path: Path) -> None:
+    """progress*.csv parts in run order; a part resumed from an earlier checkpoint replaces the overlap."""
+    from mame_zoo.train.plot import training_cpu_margins
+
+    head = "time/emulated_frames,cpu_games/margin_mean\n"
+    (tmp_path / "progress-until-150000.csv").write_text(head + "100000,-5\n500000,-4\n")
+    (tmp_path / "progress-until-270000.csv").write_text(head + "600000,-3\n900000,-2\n1000000,9\n")
+    (tmp_path / "progress.csv").write_text(head + "900000,\n950000,1\n2000000,2\n")  # resumed at 900 k
+    assert training_cpu_margins(tmp_path) == [(0.1, -5.0), (0.5, -4.0), (0.6, -3.0), (0.95, 1.0), (2.0, 2.0)]
+
+
 def test_learning_curve_plot(tmp_path: Path) -> None:
     """The plot reads a run's CSVs (written here by hand: a pure-logic test of the drawing) and a compared run."""
     from PIL import Image

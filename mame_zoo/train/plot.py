@@ -51,6 +51,24 @@ def evaluate_checkpoints(run_dir: str | os.PathLike[str], episodes: int = 3, see
     return sorted(rows.values(), key=lambda r: int(r["frames"]))
 
 
+def training_cpu_margins(run: Path) -> list[tuple[float, float]]:
+    """(millions of frames, running mean margin) of a run's training matches against the CPU, from its
+    ``progress*.csv`` files: a resumed run keeps the earlier parts, and a part resumed from an earlier
+    checkpoint replaces what the part before it logged after that point."""
+    parts = []
+    for path in run.glob("progress*.csv"):
+        with path.open() as fh:
+            rows = [r for r in csv.DictReader(fh) if r.get("time/emulated_frames")]
+        if rows:
+            parts.append([(float(r["time/emulated_frames"]) / 1e6, r.get("cpu_games/margin_mean")) for r in rows])
+    parts.sort(key=lambda part: part[0][0])
+    points = []
+    for i, part in enumerate(parts):
+        end = parts[i + 1][0][0] if i + 1 < len(parts) else float("inf")
+        points += [(x, float(m)) for x, m in part if m and x < end]
+    return points
+
+
 def _draw_run(ax: Any, run: Path, label: str, color: str | None = None) -> None:
     """One run's points: checkpoint evaluations (curve.csv), in-training evaluations (eval.csv) and the
     training matches against the CPU (``cpu_games/margin_mean`` in progress.csv)."""
@@ -69,14 +87,8 @@ def _draw_run(ax: Any, run: Path, label: str, color: str | None = None) -> None:
         ax.plot([int(r["frames"]) / 1e6 for r in evals], [float(r["margin_mean"]) for r in evals], "s--",
                 alpha=0.7, color=color,
                 label=f"{label}evaluations during training ({evals[0]['episodes'] if evals else '?'} episodes each)")
-    progress = sorted(run.glob("progress*.csv"))
-    points = []
-    for path in progress:
-        with path.open() as fh:
-            points += [(float(r["time/emulated_frames"]) / 1e6, float(r["cpu_games/margin_mean"]))
-                       for r in csv.DictReader(fh) if r.get("cpu_games/margin_mean") and r.get("time/emulated_frames")]
+    points = training_cpu_margins(run)
     if points:
-        points.sort()
         ax.plot(*zip(*points), "-", linewidth=1, alpha=0.8, color=color,
                 label=f"{label}training matches vs CPU (last 100 episodes)")
 
