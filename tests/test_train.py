@@ -306,6 +306,16 @@ def test_training_curve_of_a_resumed_run(tmp_path: Path) -> None:
     (tmp_path / "progress.csv").write_text(head + "900000,\n950000,1\n2000000,2\n")  # resumed at 900 k
     assert training_cpu_margins(tmp_path) == [(0.1, -5.0), (0.5, -4.0), (0.6, -3.0), (0.95, 1.0), (2.0, 2.0)]
 
+    # resumed from that same 900 k checkpoint once more: the earlier logs are all kept, the newer part wins
+    from mame_zoo.train.selfplay import keep_earlier_progress
+
+    assert keep_earlier_progress(tmp_path, 270000) == tmp_path / "progress-until-270000-2.csv"
+    assert keep_earlier_progress(tmp_path, 270000) is None  # no progress.csv left to keep
+    (tmp_path / "progress.csv").write_text(head + "900000,\n950000,7\n")  # starts where the kept part does
+    os.utime(tmp_path / "progress-until-270000-2.csv", (1000, 1000))
+    os.utime(tmp_path / "progress.csv", (2000, 2000))
+    assert training_cpu_margins(tmp_path) == [(0.1, -5.0), (0.5, -4.0), (0.6, -3.0), (0.95, 7.0)]
+
 
 def test_learning_curve_plot(tmp_path: Path) -> None:
     """The plot reads a run's CSVs (written here by hand: a pure-logic test of the drawing) and a compared run."""

@@ -55,17 +55,18 @@ def training_cpu_margins(run: Path) -> list[tuple[float, float]]:
     """(millions of frames, running mean margin) of a run's training matches against the CPU, from its
     ``progress*.csv`` files: a resumed run keeps the earlier parts, and a part resumed from an earlier
     checkpoint replaces what the part before it logged after that point."""
-    parts = []
+    parts = []  # (first frame, file time, rows): in the order they were run, also when resumed twice from one point
     for path in run.glob("progress*.csv"):
         with path.open() as fh:
-            rows = [r for r in csv.DictReader(fh) if r.get("time/emulated_frames")]
+            rows = [(float(r["time/emulated_frames"]) / 1e6, r.get("cpu_games/margin_mean"))
+                    for r in csv.DictReader(fh) if r.get("time/emulated_frames")]
         if rows:
-            parts.append([(float(r["time/emulated_frames"]) / 1e6, r.get("cpu_games/margin_mean")) for r in rows])
-    parts.sort(key=lambda part: part[0][0])
+            parts.append((rows[0][0], path.stat().st_mtime, rows))
+    parts.sort(key=lambda part: part[:2])
     points = []
-    for i, part in enumerate(parts):
-        end = parts[i + 1][0][0] if i + 1 < len(parts) else float("inf")
-        points += [(x, float(m)) for x, m in part if m and x < end]
+    for i, (_, _, rows) in enumerate(parts):
+        end = parts[i + 1][0] if i + 1 < len(parts) else float("inf")
+        points += [(x, float(m)) for x, m in rows if m and x < end]
     return points
 
 

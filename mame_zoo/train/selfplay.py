@@ -389,12 +389,27 @@ def _cpu_eval_callback(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, fpt:
     return CpuEval()
 
 
+def keep_earlier_progress(out: Path, started: int) -> Path | None:
+    """Before a resumed run logs, move the earlier ``out/progress.csv`` (SB3's CSV logger would overwrite it) to
+    ``progress-until-<started>.csv``, or ``...-<started>-2.csv`` etc. when a run was resumed from that
+    checkpoint before; returns the new path (None: nothing to keep)."""
+    current = out / "progress.csv"
+    if not current.exists():
+        return None
+    target, n = out / f"progress-until-{started}.csv", 1
+    while target.exists():
+        n += 1
+        target = out / f"progress-until-{started}-{n}.csv"
+    current.replace(target)
+    return target
+
+
 def train(cfg: TrainConfig) -> Path:
     """Run (or resume) self-play PPO; returns the path of the final model (``out/final.zip``).
 
     Writes to ``cfg.out``: ``config.json``, ``checkpoints/ppo_<timesteps>_steps.zip``, ``progress.csv`` and
     TensorBoard events (SB3's logger), ``eval.csv`` when ``eval_every`` is set, and ``final.zip``. Resuming
-    into the same folder keeps the earlier ``progress.csv`` as ``progress-until-<timesteps>.csv``.
+    into the same folder keeps the earlier ``progress.csv`` (:func:`keep_earlier_progress`).
     """
     torch, _ = require_train_extra()
     from stable_baselines3 import PPO
@@ -449,8 +464,8 @@ def train(cfg: TrainConfig) -> Path:
             pass
         if not cfg.progress:
             formats.append("stdout")
-        if cfg.resume and (out / "progress.csv").exists():  # SB3's CSV logger would overwrite the earlier part
-            (out / "progress.csv").replace(out / f"progress-until-{started}.csv")
+        if cfg.resume:
+            keep_earlier_progress(out, started)
         model.set_logger(configure(os.fspath(out), formats))
         setattr(model, CONFIG_ATTR, {**obs_cfg.to_dict(), "frames_per_timestep": fpt})
         remaining = max(0, total_timesteps - started)
