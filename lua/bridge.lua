@@ -371,8 +371,8 @@ local function on_frame_guarded()
 end
 
 -- Keep the subscription referenced: newer MAME unsubscribes when it is garbage collected.
-if emu.add_machine_frame_notifier then
-  MAME_ZOO_SUBSCRIPTION = emu.add_machine_frame_notifier(on_frame_guarded)
-else
+if emu.register_frame_done then
   emu.register_frame_done(on_frame_guarded)
+else
+  MAME_ZOO_SUBSCRIPTION = emu.add_machine_frame_notifier(on_frame_guarded)
 end

@@ -12,8 +12,8 @@ from mame_zoo.errors import MameZooError
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from mame_zoo.bridge import Bridge, MachineConfig
-    from mame_zoo.bridge.process import MIN_VERSION, find_mame, mame_version
+    from mame_zoo.bridge import Bridge
+    from mame_zoo.bridge.process import MIN_VERSION, TESTED_VERSIONS, find_mame, mame_version, version_support
     from mame_zoo.games import declaration
     from mame_zoo.registry import names
     from mame_zoo.roms import ROMS_ENV, rom_paths
@@ -24,10 +24,15 @@ def _doctor(args: argparse.Namespace) -> int:
         major, minor = mame_version(binary)
         print(f"MAME:       {binary} (version {major}.{minor})")
         supported = (major, minor) >= MIN_VERSION
+        problem = version_support((major, minor))
+        tested = ", ".join(f"{a}.{b}" for a, b in TESTED_VERSIONS)
+        print(f"Version:    {f'WARNING: {problem}' if problem else f'{major}.{minor} is supported and tested'} "
+              f"(tested: {tested})")
         print(f"Lua API:    {'supported' if supported else 'TOO OLD'} (needs {MIN_VERSION[0]}.{MIN_VERSION[1]}+)")
         if supported:
             started = time.perf_counter()
-            with Bridge(MachineConfig("a2600"), mame=binary) as bridge:
+            # a cartridge: newer MAME (0.276+) refuses to start a2600 without one
+            with Bridge(declaration("boxing_v0").machine(None), mame=binary) as bridge:
                 bridge.step(10, frame=True)
                 hello = bridge.hello
             print(f"Bridge:     protocol OK ({hello.description}, booted and stepped in "

@@ -7,9 +7,7 @@ window), frames are RGB ``uint8`` arrays of shape (H, W, 3), and failures raise 
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from mame_zoo.bridge import Bridge, MachineConfig, ReadSpec
-from mame_zoo.bridge.process import find_mame
+from mame_zoo.bridge.process import find_mame, query
 from mame_zoo.bridge.protocol import TYPES
 from mame_zoo.errors import AddressError
 from mame_zoo.roms import rom_paths
@@ -161,9 +159,7 @@ def list_actions(roms_path: str | None, game_id: str, binary_path: str | None = 
 def see_games(binary_path: str | None = None, pattern: str | None = None) -> list[tuple[str, str]]:
     """MAME's machines as ``(short name, description)``, optionally filtered by a ``mame -listfull`` pattern."""
     binary = find_mame(binary_path)
-    argv = [binary, "-listfull"] + ([pattern] if pattern else [])
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-                         env=dict(os.environ, HOME=os.environ.get("TMPDIR", "/tmp"))).stdout
+    out = query(binary, "-listfull", *([pattern] if pattern else []), timeout=120).stdout
     games = []
     for line in out.splitlines()[1:]:
         match = re.match(r'(\S+)\s+"(.*)"', line)

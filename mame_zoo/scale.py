@@ -40,7 +40,7 @@ import gymnasium
 import numpy as np
 from supersuit.vector import ProcConcatVec
 
-from mame_zoo.bridge import Bridge
+from mame_zoo.bridge import Bridge, process
 from mame_zoo.errors import EmulatorCrashed, MameZooError
 
 E = TypeVar("E")
@@ -59,52 +59,13 @@ __all__ = [
 
 
 # --- processes ------------------------------------------------------------------------------------------
-def _stat_fields(pid: int) -> list[str] | None:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-
-
-def _parent_of(pid: int) -> int | None:
-    fields = _stat_fields(pid)
-    return int(fields[1]) if fields else None
-
-
-def _comm(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/comm") as fh:
-            return fh.read().strip()
-    except OSError:
-        return ""
-
-
 def mame_descendants(root: int | None = None) -> set[int]:
-    """Running (not zombie) ``mame`` processes below process ``root`` (default: this process), at any depth.
+    """Running MAME processes below process ``root`` (default: this process), at any depth.
 
     MAME processes of vectorised workers or Ray actors are grandchildren of the process that made them; this
-    finds them (Linux ``/proc``; returns an empty set elsewhere).
+    finds them by the bridge's marker, whatever the binary is called (Linux ``/proc``; empty elsewhere).
     """
-    root = os.getpid() if root is None else root
-    found = set()
-    try:
-        pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
-    except OSError:
-        return found
-    for pid in pids:
-        if _comm(pid) != "mame":
-            continue
-        fields = _stat_fields(pid)
-        if not fields or fields[0] in ("Z", "X"):
-            continue
-        p: int | None = pid
-        while p is not None and p > 1:
-            p = _parent_of(p)
-            if p == root:
-                found.add(pid)
-                break
-    return found
+    return process.mame_processes(os.getpid() if root is None else root)
 
 
 _foreign: weakref.WeakSet[Bridge] = weakref.WeakSet()
@@ -136,7 +97,7 @@ def _hard_exit(code: int) -> None:
     try:
         me = os.getpid()
         for bridge in _own_bridges():
-            if bridge.pid and _parent_of(bridge.pid) == me:  # not yet reaped: still ours
+            if bridge.pid and process.parent_of(bridge.pid) == me:  # not yet reaped: still ours
                 try:
                     os.kill(bridge.pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):

@@ -375,11 +375,13 @@ class Bridge:
             argv += ["-nothrottle"]
         argv += [*m.options, "-autoboot_script", str(_paths.lua_script("bridge.lua"))]
 
-        env = dict(os.environ)
-        env.update(MAME_ZOO_IN=f"/dev/fd/{cmd_r}", MAME_ZOO_OUT=f"/dev/fd/{obs_w}",
-                   XDG_RUNTIME_DIR=str(self.workdir / "run"))
-        if not use_user_config:
-            env["HOME"] = str(self.workdir)
+        env = process.headless_env(self.workdir, window=render)
+        if use_user_config:  # the user's own MAME set-up (~/.mame) is wanted
+            env.pop("HOME")
+            if "HOME" in os.environ:
+                env["HOME"] = os.environ["HOME"]
+        env.update(MAME_ZOO_IN=f"/dev/fd/{cmd_r}", MAME_ZOO_OUT=f"/dev/fd/{obs_w}")
+        env[process.OWNER_ENV] = str(os.getpid())
         self.proc = process.spawn(argv, env=env, cwd=self.workdir, pass_fds=(cmd_r, obs_w), log_path=self.log_path)
         self._finalizer.detach()
         self._finalizer = weakref.finalize(self, _cleanup, self.proc, self._fds, str(self.workdir), self._owner)
@@ -567,6 +569,10 @@ class Bridge:
         if code == 4 or re.search(r"Fatal error: Device .* load.* failed|Unrecognized cart", log):
             raise RomNotFound(f"MAME could not load the media for {system} (missing, empty or not a valid "
                               f"image):\n{log}")
+        unmounted = re.search(r"Images must be mounted for the following devices: (.+)", log)
+        if unmounted:  # newer MAME (0.276+) refuses to start a machine with an empty mandatory slot
+            raise RomNotFound(f"{system} needs media in its {unmounted.group(1).strip()} slot(s): pass them as "
+                              "MachineConfig(media={slot: path}), e.g. {'cart': '/path/game.bin'}.")
         if code == 3 or "autoboot script" in log:
             raise LuaError(f"MAME could not run the bridge script:\n{log}")
         if code == 6 or re.search(r"^Error: (unknown option|.* option)", log, re.MULTILINE):

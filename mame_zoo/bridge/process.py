@@ -13,7 +13,10 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
+import warnings
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,9 @@ from typing import Any
 from mame_zoo.errors import MameNotFound, MameVersionError
 
 MIN_VERSION = (0, 227)  # emu.register_frame_done, space:read_range, screen:pixels
+# The versions the test suite runs on (docs/mame_versions.md): Debian 12's 0.251, Debian 13's 0.276 and the
+# newest Debian package. Others at or above MIN_VERSION start, with a warning.
+TESTED_VERSIONS = ((0, 251), (0, 276), (0, 289))
 DEBIAN_MAME = "/usr/games/mame"
 INSTALL_HINT = (
     "Install MAME (Debian/Ubuntu: `sudo apt-get install mame`; macOS: `brew install mame`), "
@@ -49,27 +55,74 @@ def find_mame(explicit: str | os.PathLike[str] | None = None) -> str:
                        f"{DEBIAN_MAME}). " + INSTALL_HINT)
 
 
+def headless_env(home: str | os.PathLike[str], *, window: bool = False) -> dict[str, str]:
+    """The environment MAME runs in: this process's, with ``HOME`` (and the XDG runtime folder) moved to
+    ``home`` so that no wrapper (Debian sid's ``/usr/games/mame`` writes ``$HOME/.mame/*.ini``) and no MAME
+    touches the user's home, and, without a window, SDL's dummy video driver: MAME initialises SDL video even
+    with ``-video none``, and newer versions (0.289) exit with code 255 ("No available video device") where
+    there is no display."""
+    env = dict(os.environ)
+    env["HOME"] = os.fspath(home)
+    env["XDG_RUNTIME_DIR"] = os.path.join(os.fspath(home), "run")
+    if not window:
+        env["SDL_VIDEODRIVER"] = "dummy"
+    return env
+
+
+def query(binary: str, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
+    """Run an information command of MAME (``-version``, ``-listfull``, ``-listroms``...) without a display
+    and without touching the user's home or configuration; raises :class:`MameNotFound` if it cannot run."""
+    with tempfile.TemporaryDirectory(prefix=WORKDIR_PREFIX + "query-") as home:
+        try:
+            return subprocess.run([binary, *args], capture_output=True, text=True, timeout=timeout,
+                                  stdin=subprocess.DEVNULL, cwd=home, env=headless_env(home))
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise MameNotFound(f"Could not run {binary} {' '.join(args)}: {exc}. " + INSTALL_HINT) from exc
+
+
 @functools.lru_cache(maxsize=16)
 def mame_version(binary: str) -> tuple[int, int]:
     """The (major, minor) version of a MAME binary, from ``mame -version``."""
-    try:
-        out = subprocess.run([binary, "-version"], capture_output=True, text=True, timeout=30,
-                             stdin=subprocess.DEVNULL).stdout
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise MameNotFound(f"Could not run {binary} -version: {exc}. " + INSTALL_HINT) from exc
+    out = query(binary, "-version", timeout=30).stdout
     match = re.match(r"\s*(\d+)\.(\d+)", out)
     if not match:
         raise MameVersionError(f"{binary} -version printed {out.strip()!r}, not a MAME version. " + INSTALL_HINT)
     return int(match.group(1)), int(match.group(2))
 
 
-def check_version(binary: str) -> tuple[int, int]:
-    """Raise :class:`MameVersionError` unless ``binary`` supports the Lua API the bridge uses."""
-    version = mame_version(binary)
+def version_name(binary: str) -> str:
+    """A MAME binary's version as results name it, e.g. ``"0.276"``."""
+    major, minor = mame_version(binary)
+    return f"{major}.{minor}"
+
+
+def version_support(version: tuple[int, int]) -> str | None:
+    """None for a tested MAME version; otherwise what to know about ``version`` (too old, or untested)."""
+    if version in TESTED_VERSIONS:
+        return None
+    tested = ", ".join(f"{a}.{b}" for a, b in TESTED_VERSIONS)
+    name = f"MAME {version[0]}.{version[1]}"
     if version < MIN_VERSION:
-        raise MameVersionError(
-            f"MAME {version[0]}.{version[1]} at {binary} is too old: mame_zoo needs "
-            f"{MIN_VERSION[0]}.{MIN_VERSION[1]} or newer for its Lua API. " + INSTALL_HINT)
+        return (f"{name} is too old: mame_zoo needs {MIN_VERSION[0]}.{MIN_VERSION[1]} or newer for its Lua API "
+                f"(tested: {tested})")
+    where = "newer than" if version > TESTED_VERSIONS[-1] else "not one of"
+    return (f"{name} is {where} the versions mame_zoo is tested on ({tested}); it should work, but results may "
+            "differ (emulation changes between versions: docs/mame_versions.md)")
+
+
+_warned: set[str] = set()
+
+
+def check_version(binary: str) -> tuple[int, int]:
+    """Raise :class:`MameVersionError` unless ``binary`` supports the Lua API the bridge uses; warn once per
+    binary when its version is not one the test suite runs on."""
+    version = mame_version(binary)
+    problem = version_support(version)
+    if version < MIN_VERSION:
+        raise MameVersionError(f"{problem} at {binary}. " + INSTALL_HINT)
+    if problem and binary not in _warned:
+        _warned.add(binary)
+        warnings.warn(f"{problem} ({binary})", RuntimeWarning, stacklevel=3)
     return version
 
 
@@ -157,6 +210,72 @@ def sweep_stale_workdirs(parent: str | os.PathLike[str]) -> list[str]:
     return removed
 
 
+# --- the process table ----------------------------------------------------------------------------
+# A MAME process is known by its PID and by the marker its bridge puts into its environment, never by its
+# name: a distro wrapper, a launcher (e.g. a newer MAME run through its own loader) or a renamed binary
+# (`mame64`, `mamearcade`) is a process of another name. Linux /proc; elsewhere nothing is found.
+
+OWNER_ENV = "MAME_ZOO_OWNER"  # set in every MAME's environment: the PID of the Python process that started it
+_OWNER_MARK = OWNER_ENV.encode() + b"="
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].decode().split()
+    except (OSError, IndexError):
+        return None
+
+
+def parent_of(pid: int) -> int | None:
+    """The parent PID of process ``pid`` (None when it is gone)."""
+    fields = _stat_fields(pid)
+    return int(fields[1]) if fields else None
+
+
+def is_running(pid: int) -> bool:
+    """True while process ``pid`` exists and is not a zombie."""
+    fields = _stat_fields(pid)
+    return fields is not None and fields[0] not in ("Z", "X")
+
+
+def started_by_bridge(pid: int) -> bool:
+    """True if process ``pid`` is (or descends from, through a wrapper that forked) a MAME a bridge started."""
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as fh:
+            environ = fh.read()
+    except OSError:  # gone, or another user's
+        return False
+    return environ.startswith(_OWNER_MARK) or b"\0" + _OWNER_MARK in environ
+
+
+def mame_processes(root: int | None = None) -> set[int]:
+    """Running MAME processes started by a bridge; with ``root``, only those below process ``root``.
+
+    MAME processes of vector-env workers or Ray actors are grandchildren of the process that made them; this
+    finds them at any depth. Identified by :data:`OWNER_ENV` in their environment, not by name.
+    """
+    try:
+        pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return set()
+    found = set()
+    me = os.getpid()
+    for pid in pids:
+        if pid == me or not started_by_bridge(pid) or not is_running(pid):
+            continue
+        if root is None:
+            found.add(pid)
+            continue
+        p: int | None = pid
+        while p is not None and p > 1:
+            p = parent_of(p)
+            if p == root:
+                found.add(pid)
+                break
+    return found
+
+
 # --- process ownership ----------------------------------------------------------------------------
 # PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, so every MAME is spawned from one
 # long-lived daemon thread: MAME then dies when the Python process dies, whichever thread created the env.
@@ -240,7 +359,18 @@ def spawn(argv: list[str], *, env: dict[str, str], cwd: Path, pass_fds: tuple[in
                 preexec_fn=functools.partial(_die_with_parent, parent),
             )
 
-    return _spawner.run(start, undo=kill)
+    proc: subprocess.Popen[bytes] = _spawner.run(start, undo=kill)
+    _spawned.add(proc)
+    return proc
+
+
+_spawned: weakref.WeakSet[subprocess.Popen[bytes]] = weakref.WeakSet()
+
+
+def unreaped() -> set[int]:
+    """PIDs of the MAME processes this Python process started that have not been reaped: still running, or
+    exited and left as zombies."""
+    return {proc.pid for proc in list(_spawned) if proc.returncode is None}
 
 
 def wait(proc: subprocess.Popen[bytes], timeout: float) -> int | None:
@@ -270,14 +400,18 @@ def wait(proc: subprocess.Popen[bytes], timeout: float) -> int | None:
 
 
 def kill(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> int | None:
-    """SIGKILL ``proc`` (MAME ignores SIGTERM headless) and reap it; returns its exit code."""
+    """SIGKILL ``proc`` (MAME ignores SIGTERM headless) and reap it; returns its exit code.
+
+    The whole process group goes (MAME starts in a session of its own, group id = its PID), so a wrapper
+    script that runs MAME as its child instead of exec'ing it leaves nothing behind either.
+    """
     if proc.poll() is None:
-        try:
-            os.kill(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
-            os.kill(proc.pid, signal.SIGCONT)  # a SIGSTOPped process still dies, but be explicit
-        except ProcessLookupError:
-            pass
+        for sig in (signal.SIGKILL, signal.SIGCONT):  # a SIGSTOPped process still dies, but be explicit
+            try:
+                os.killpg(proc.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                try:
+                    os.kill(proc.pid, sig)
+                except ProcessLookupError:
+                    pass
     return wait(proc, timeout)
