@@ -71,7 +71,7 @@ class RawRun:
 
 def raw_mame(binary: str, rom: str, seconds: int, system: str = "a2600") -> RawRun:
     """One raw MAME run with the bridge's hermetic options, in a temp dir that is removed afterwards."""
-    from mame_zoo.bridge.process import hermetic_args, media_args
+    from mame_zoo.bridge.process import headless_env, hermetic_args, media_args
 
     work = Path(tempfile.mkdtemp(prefix="mame_zoo-bench-"))
     try:
@@ -80,7 +80,7 @@ def raw_mame(binary: str, rom: str, seconds: int, system: str = "a2600") -> RawR
         (work / "run").chmod(0o700)
         argv = [binary, system, *media_args({"cart": rom}), *hermetic_args(work), "-video", "none", "-sound", "none",
                 "-nothrottle", "-seconds_to_run", str(seconds)]
-        env = dict(os.environ, HOME=str(work), XDG_RUNTIME_DIR=str(work / "run"))
+        env = headless_env(work)  # the bridge's MAME environment: temp HOME, no display needed
         start = time.perf_counter()
         out = subprocess.run(argv, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, timeout=seconds * 10 + 60)

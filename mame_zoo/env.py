@@ -21,7 +21,8 @@ from pettingzoo.utils import OrderEnforcingWrapper
 from pettingzoo.utils.conversions import parallel_to_aec
 
 from mame_zoo.bridge import Agg, Bridge, MachineConfig, ReadSpec
-from mame_zoo.errors import InvalidAction, InvalidGameSpec, ResetNeeded, StateError
+from mame_zoo.bridge.process import find_mame, version_name
+from mame_zoo.errors import InvalidAction, InvalidGameSpec, MameZooError, ResetNeeded, StateError
 from mame_zoo.roms import find_romset
 from mame_zoo.spec import FrameOutcome, Hold, Input, LoadState, PressUntil, StartOp, Var, Wait, Write, bcd
 
@@ -64,6 +65,14 @@ def _file_digest(path: str) -> bytes:
 def _is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
+
+
+def _mame_version_or_none(mame: str | os.PathLike[str] | None) -> str | None:
+    """The version of the MAME an env will run (``"0.276"``), or None while none can be found."""
+    try:
+        return version_name(find_mame(mame))
+    except MameZooError:
+        return None
 
 class Rules(abc.ABC):
     """A game's per-frame reward and terminal logic over named RAM variables (pure Python, no MAME)."""
@@ -229,8 +238,10 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         self.mame = mame
         self.timeout = float(timeout)
         self.boot_timeout = float(boot_timeout)
+        # which MAME produced the results (emulation differs between versions): known before the first reset
+        # when the binary can be found, set from the running MAME at every boot
         self.metadata = {"render_modes": ["human", "rgb_array"], "name": game.env_name, "is_parallelizable": True,
-                         "render_fps": game.render_fps}
+                         "render_fps": game.render_fps, "mame_version": _mame_version_or_none(mame)}
 
         self.possible_agents = list(game.agents)
         self.agents: list[str] = []
@@ -291,6 +302,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         bridge = Bridge(machine, mame=self.mame, timeout=self.timeout, boot_timeout=self.boot_timeout,
                         render=self.mame_window, throttle=self.throttle, sound=self.sound)
         self._bridge, self._spaces = bridge, {}
+        self.metadata["mame_version"] = version_name(bridge.binary)
         try:
             fields = set(self._controller.inputs)
             for op in (*game.start, *game.restart):

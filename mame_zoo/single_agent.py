@@ -42,7 +42,8 @@ class SingleAgentEnv(gymnasium.Env):
         self.observation_space = self._env.observation_space(self._agent)
         self.action_space = self._env.action_space(self._agent)
         self.render_mode = self._env.render_mode
-        self.metadata = {**self.metadata, "render_fps": self._env.metadata["render_fps"]}
+        self.metadata = {**self.metadata, "render_fps": self._env.metadata["render_fps"],
+                         "mame_version": self._env.metadata["mame_version"]}
 
     @property
     def parallel_env(self) -> MameParallelEnv:

@@ -416,6 +416,7 @@ def train(cfg: TrainConfig) -> Path:
     from stable_baselines3.common.logger import configure
     from stable_baselines3.common.utils import LinearSchedule
 
+    from mame_zoo.bridge.process import find_mame, version_name
     from mame_zoo.train.nets import NETS
 
     if cfg.net not in NETS:
@@ -435,7 +436,9 @@ def train(cfg: TrainConfig) -> Path:
         del saved
     fpt = frames_per_timestep(obs_cfg, cfg.num_games, cfg.cpu_games)
     total_timesteps = round(cfg.frames / fpt)
-    (out / "config.json").write_text(json.dumps({**dataclasses.asdict(cfg), "obs": obs_cfg.to_dict()}, indent=2))
+    mame = version_name(find_mame(cfg.env_kwargs.get("mame")))  # emulation differs between MAME versions
+    (out / "config.json").write_text(json.dumps({**dataclasses.asdict(cfg), "obs": obs_cfg.to_dict(),
+                                                 "mame_version": mame}, indent=2))
 
     callers_threads = torch.get_num_threads()  # restored at the end: the run changes them per phase
     if cfg.torch_threads:
@@ -467,7 +470,7 @@ def train(cfg: TrainConfig) -> Path:
         if cfg.resume:
             keep_earlier_progress(out, started)
         model.set_logger(configure(os.fspath(out), formats))
-        setattr(model, CONFIG_ATTR, {**obs_cfg.to_dict(), "frames_per_timestep": fpt})
+        setattr(model, CONFIG_ATTR, {**obs_cfg.to_dict(), "frames_per_timestep": fpt, "mame_version": mame})
         remaining = max(0, total_timesteps - started)
         callbacks = _callbacks(cfg, obs_cfg, venv.num_envs, int(started * fpt), fpt)
         if remaining:
