@@ -1,6 +1,9 @@
 # Two entry points do all set-up on a fresh Debian/Ubuntu machine:
 #   make demo   install MAME if missing, create .venv, install mame_zoo, play a Boxing match (random agents)
-#   make test   the same set-up, then the whole test suite against real MAME
+#   make test   the same set-up, then the whole test suite against every supported MAME version: the system's
+#               (Debian 12: 0.251) and the newer Debian packages (scripts/provision_mame.sh, cached outside
+#               the repo in MAME_ZOO_MAME_CACHE)
+#   make test MAME=/path/to/mame   the whole suite against that one MAME binary only
 SHELL := /bin/bash
 VENV ?= .venv
 PYTHON ?= python3
@@ -10,19 +13,42 @@ EXTRAS ?= test,train
 TORCH ?= torch==2.13.0
 # Ray RLlib pins an older gymnasium, so its test runs in a venv of its own (the main one keeps the newest)
 RAY_VENV ?= .venv-ray
+# The newer MAME versions the suite runs on besides the system's: Debian suites (trixie: 0.276, sid: newest)
+MAME_SUITES ?= trixie sid
+# One MAME binary to test against instead of all of them (e.g. make test MAME=/usr/local/bin/mame)
+MAME ?=
 
-.PHONY: demo test lint bench soak setup mame venv ray-venv clean
+.PHONY: demo test test-deps bench soak setup mame mame-versions venv ray-venv clean
 
 demo: setup
 	$(VENV)/bin/mame-zoo demo
 
-test: setup ray-venv
+test: setup test-deps ray-venv
 	$(PY) -m ruff check .
+ifeq ($(strip $(MAME)),)
 	$(PY) -m pytest -ra
-	$(RAY_VENV)/bin/python -m pytest -ra tests/test_rllib.py tests/test_scale.py
+	@for suite in $(MAME_SUITES); do \
+		launcher=$$(scripts/provision_mame.sh $$suite) || exit 1; \
+		echo "=== the test suite on $$($$launcher -version) (Debian $$suite: $$launcher)"; \
+		MAME_ZOO_MAME=$$launcher $(PY) -m pytest -ra || exit 1; \
+	done
+else
+	MAME_ZOO_MAME=$(MAME) $(PY) -m pytest -ra
+endif
+	$(if $(strip $(MAME)),MAME_ZOO_MAME=$(MAME) )$(RAY_VENV)/bin/python -m pytest -ra tests/test_rllib.py tests/test_scale.py
 
+# Provision the newer MAME versions (Debian roots + launchers) and print their launchers
+mame-versions:
+	@for suite in $(MAME_SUITES); do scripts/provision_mame.sh $$suite; done
+
+# The bridge and env benchmarks on every supported MAME (or on MAME=...), each against raw MAME of its version.
+# Run on a quiet machine: one MAME-heavy job at a time.
 bench: setup
-	$(PY) benchmarks/bench_bridge.py
+	@for mame in $(if $(strip $(MAME)),$(MAME),$$($(PY) -c 'from mame_zoo.bridge import find_mame; print(find_mame())') $$(for s in $(MAME_SUITES); do scripts/provision_mame.sh $$s; done)); do \
+		echo "=== benchmarks on $$mame"; \
+		MAME_ZOO_MAME=$$mame $(PY) benchmarks/bench_bridge.py || exit 1; \
+		MAME_ZOO_MAME=$$mame $(PY) benchmarks/bench_env.py || exit 1; \
+	done
 
 # 1 M steps of two Boxing envs with random actions, watching RSS and speed (about 30 min here; not part of `make test`)
 soak: setup
@@ -38,6 +64,11 @@ mame:
 		echo "MAME not found: installing it with apt-get"; \
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q mame; \
 	fi
+
+# What only the tests need from the system: a virtual X display (MAME's window is tested on every version)
+test-deps:
+	@command -v Xvfb >/dev/null 2>&1 || { echo "Xvfb not found: installing it with apt-get"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q xvfb; }
 
 venv: $(VENV)/.installed-$(EXTRAS)
 

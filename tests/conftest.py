@@ -19,6 +19,7 @@ if str(TESTS_DIR) not in sys.path:  # lets the test modules `import placeholders
 from procs import mame_pids, parent_of  # noqa: E402
 
 from mame_zoo.bridge import Bridge, MachineConfig, find_mame  # noqa: E402
+from mame_zoo.bridge.process import unreaped  # noqa: E402
 from mame_zoo.errors import MameNotFound  # noqa: E402
 
 REAP_GRACE = 2.0  # seconds a finished MAME may take to disappear from the process table
@@ -28,23 +29,28 @@ def _ours(pids: set[int]) -> set[int]:
     """The pids that are children of this pytest process.
 
     Other people's MAME processes on the same machine (a concurrent test run, a demo) are not our leak, so a
-    new ``mame`` counts only if we are its parent. The bridge spawns MAME directly (no double fork), so a
-    MAME we leaked stays our child (a zombie that was never reaped still shows up here too).
+    new MAME counts only if we are its parent (the bridge spawns MAME directly, no double fork).
     """
     me = os.getpid()
     return {pid for pid in pids if parent_of(pid) == me}
 
 
+def _left(before: set[int]) -> set[int]:
+    """MAME processes started since ``before``: running children of ours (found by the bridge's marker, not by
+    name) and processes this process spawned and never reaped (zombies too)."""
+    return _ours(mame_pids() - before) | (unreaped() - before)
+
+
 @pytest.fixture(autouse=True)
 def no_mame_left() -> Iterator[None]:
     """Fail the test if it leaves a MAME process behind (after a short grace period for reaping)."""
-    before = mame_pids()
+    before = mame_pids() | unreaped()
     yield
     deadline = time.monotonic() + REAP_GRACE
-    left = _ours(mame_pids() - before)
+    left = _left(before)
     while left and time.monotonic() < deadline:
         time.sleep(0.05)
-        left = _ours(mame_pids() - before)
+        left = _left(before)
     if left:
         for pid in left:  # do not let one leak fail every later test
             try:

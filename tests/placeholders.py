@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 import os
 import re
-import subprocess
 from pathlib import Path
+
+from mame_zoo.bridge.process import query
 
 _ROM_LINE = re.compile(r"^(\S+)\s+(\d+)\s")
 
@@ -20,8 +21,7 @@ _ROM_LINE = re.compile(r"^(\S+)\s+(\d+)\s")
 @functools.lru_cache(maxsize=32)
 def list_roms(mame: str, game: str) -> tuple[tuple[str, int], ...]:
     """``(file name, size)`` of every ROM file ``mame -listroms game`` lists (duplicates removed, order kept)."""
-    out = subprocess.run([mame, "-listroms", game], capture_output=True, text=True, timeout=60,
-                         stdin=subprocess.DEVNULL)
+    out = query(mame, "-listroms", game)
     if out.returncode != 0:
         raise RuntimeError(f"`{mame} -listroms {game}` failed with code {out.returncode}: {out.stdout}{out.stderr}")
     lines = out.stdout.splitlines()

@@ -1,52 +1,29 @@
-"""Finding the MAME processes a test started, including those started by worker processes."""
+"""Finding the MAME processes a test started (worker processes' too): the library's process table, by PID and
+the bridge's environment marker, never by process name."""
 
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 
+from mame_zoo.bridge.process import is_running, mame_processes, parent_of
 
-def parent_of(pid: int) -> int | None:
-    """The parent pid of ``pid`` (None if it is gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return int(fh.read().rsplit(")", 1)[1].split()[1])
-    except OSError:
-        return None
+__all__ = ["mame_descendants", "mame_pids", "parent_of", "running", "wait_gone"]
 
 
 def mame_pids() -> set[int]:
-    """Every running ``mame`` process on the machine."""
-    out = subprocess.run(["pgrep", "-x", "mame"], capture_output=True, text=True, check=False).stdout
-    return {int(p) for p in out.split()}
+    """Every running MAME process a bridge started on this machine (any owner we may read)."""
+    return mame_processes()
 
 
 def mame_descendants() -> set[int]:
-    """Running ``mame`` processes that descend from this pytest process (not other users' MAMEs)."""
-    me, found = os.getpid(), set()
-    for pid in mame_pids():
-        p: int | None = pid
-        while p is not None and p > 1:
-            p = parent_of(p)
-            if p == me:
-                found.add(pid)
-                break
-    return found
+    """Running MAME processes that descend from this pytest process (not other users' MAMEs)."""
+    return mame_processes(os.getpid())
 
 
 def running(pids: set[int]) -> set[int]:
     """The pids of ``pids`` that are still running (not gone, not zombies)."""
-    alive = set()
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                state = fh.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state not in ("Z", "X"):
-            alive.add(pid)
-    return alive
+    return {pid for pid in pids if is_running(pid)}
 
 
 def wait_gone(pids: set[int], timeout: float = 10.0) -> set[int]:
