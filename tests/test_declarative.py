@@ -519,3 +519,19 @@ def test_start_state_from_a_file(tmp_path: Path, boxing_rom: str, closing: Calla
     (tmp_path / "bad.sta").write_bytes(b"not a state")
     with pytest.raises(InvalidGameSpec, match="is not a MAME save state"):
         game_from(text.replace('"match.sta"', f'"{tmp_path / "bad.sta"}"'))
+
+
+@pytest.mark.parametrize("option", ["-autosave", "-state", "-playback", "-record", "-video", "-nothrottle",
+                                    "-rompath", "-debuglog", "-noplugins", "-http_port", "-comm_localhost"])
+def test_game_files_and_machine_configs_refuse_the_same_options(option: str, boxing_rom: str) -> None:
+    """One deny-list for MAME options (mame_zoo.bridge.client.FORBIDDEN_OPTIONS): what a game file may not pass,
+    MachineConfig refuses too (they disagreed once: -autosave, -state, -playback were accepted in code)."""
+    from mame_zoo.bridge import MachineConfig
+
+    text = BASE.replace("media = { cart = \"ale:boxing\" }",
+                        f"media = {{ cart = \"ale:boxing\" }}\noptions = [\"{option}\", \"x\"]", 1)
+    with pytest.raises(InvalidGameSpec, match=f"'{option}' is not allowed in a game file"):
+        game_from(text)
+    with pytest.raises(ValueError, match=f"{option} are not allowed"):
+        MachineConfig("a2600", {"cart": boxing_rom}, options=(option, "x"))
+    MachineConfig("a2600", {"cart": boxing_rom}, options=("-joyport1", "pad"))  # an ordinary option still works

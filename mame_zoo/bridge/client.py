@@ -74,19 +74,35 @@ from mame_zoo.errors import (
 
 PIPE_SIZE = 1 << 20  # F_SETPIPE_SZ: a 1 MiB pipe takes a whole frame in one go
 _F_SETPIPE_SZ = 1031
-CLEAN_EXIT_CODES = (0, -11, 139)  # MAME 0.251 often segfaults at teardown after a requested exit
 # MAME's short names are letters, digits and _; anything else (a leading "-" would be read as an option, ""
 # opens MAME's system menu and waits forever) is refused before MAME starts.
 _SYSTEM_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
-# MAME options that would run Lua or debugger scripts besides the bridge, open a network port, or move MAME's
-# files out of its private folder (sharing cfg/nvram/states between processes, writing to $HOME). Refused in
-# MachineConfig.options, so that no configuration (code or a game file) can turn them on.
+# MAME options no configuration may pass (MachineConfig.options, and so no game file): they would run Lua or
+# debugger scripts besides the bridge, load plugins, open a network port, read the user's configuration, move
+# MAME's files out of its private folder (sharing cfg/nvram/states between processes, writing to $HOME), save,
+# record or replay on their own, or override what the bridge sets from its own arguments (video, window,
+# sound, speed, ROM folders). The one list; names starting with FORBIDDEN_PREFIXES are refused too.
 FORBIDDEN_OPTIONS = frozenset({
-    "autoboot_command", "autoboot_delay", "autoboot_script", "console", "plugins", "plugin", "pluginspath",
-    "debug", "debugscript", "debugger", "debugger_port", "http", "http_port", "http_root", "output",
-    "readconfig", "writeconfig", "inipath", "homepath", "cfg_directory", "nvram_directory", "input_directory",
-    "state_directory", "snapshot_directory", "diff_directory", "comment_directory", "share_directory",
+    "autoboot_command", "autoboot_delay", "autoboot_script", "script", "console", "plugin", "plugins", "noplugin",
+    "noplugins", "pluginspath", "debug", "nodebug", "debugscript", "debugger", "debugger_port", "debuglog", "http",
+    "http_port", "http_root", "output", "readconfig", "noreadconfig", "writeconfig", "inipath", "homepath",
+    "cfg_directory", "nvram_directory", "input_directory", "state_directory", "snapshot_directory",
+    "diff_directory", "comment_directory", "share_directory", "state", "autosave", "playback", "record",
+    "exit_after_playback", "wavwrite", "aviwrite", "mngwrite", "snapname", "rompath", "hashpath", "samplepath",
+    "artpath", "ctrlrpath", "fontpath", "cheatpath", "crosshairpath", "swpath", "languagepath", "video", "window",
+    "nowindow", "sound", "throttle", "nothrottle", "log", "oslog", "verbose", "bench", "seconds_to_run", "str",
+    "keyboardprovider", "mouseprovider", "joystickprovider", "lightgunprovider", "comm_localhost",
+    "comm_localport", "comm_remotehost", "comm_remoteport", "comm_framesync", "cheat",
 })
+FORBIDDEN_PREFIXES = ("debug", "http", "comm_", "plugin", "no")
+
+
+def forbidden_option(word: str) -> bool:
+    """True if ``word`` is a MAME option (``-name``) that no configuration may pass (:data:`FORBIDDEN_OPTIONS`)."""
+    name = word.lstrip("-").lower()
+    return word.startswith("-") and (name in FORBIDDEN_OPTIONS or name.startswith(FORBIDDEN_PREFIXES))
+
+
 _DECODE_ERRORS = (MalformedMessage, struct.error, ValueError, IndexError)
 _ERROR = int(Status.ERROR)  # a plain int: compared on every reply
 
@@ -138,10 +154,11 @@ class MachineConfig:
                             f"{self.options!r}")
         if any("\0" in o for o in self.options):
             raise ValueError(f"MAME options cannot contain NUL bytes: {self.options!r}")
-        bad = [o for o in self.options if o.startswith("-") and o.lstrip("-").lower() in FORBIDDEN_OPTIONS]
+        bad = [o for o in self.options if forbidden_option(o)]
         if bad:
             raise ValueError(f"MAME option(s) {', '.join(bad)} are not allowed: mame_zoo runs only its own bridge "
-                             "script, no network server, and keeps MAME's files in a private folder")
+                             "script, no network server, keeps MAME's files in a private folder, and sets video, "
+                             "sound, speed and ROM folders from its own arguments")
 
 
 @dataclass(frozen=True)

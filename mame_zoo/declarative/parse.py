@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from mame_zoo import spec as spec_module
+from mame_zoo.bridge.client import forbidden_option
 from mame_zoo.declarative.model import (
     BUILTIN_TABLES,
     TYPE_SIZES,
@@ -46,20 +47,6 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DOTTED = r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*"
 _TARGET = re.compile(f"{_DOTTED}:{_DOTTED}")
 _OPTION = re.compile(r"-[a-z0-9_]+")
-# MAME options a game file may not pass: they run scripts, load plugins, touch the user's files or change what
-# the bridge relies on. A file never becomes Lua code or a path MAME writes to.
-_DENIED_OPTIONS = {
-    "autoboot_script", "autoboot_command", "autoboot_delay", "script", "console", "plugin", "plugins", "noplugin",
-    "noplugins", "pluginspath", "homepath", "inipath", "readconfig", "noreadconfig", "debug", "nodebug",
-    "debugscript", "debugger", "debuglog", "cfg_directory", "nvram_directory", "state_directory",
-    "snapshot_directory", "input_directory", "diff_directory", "comment_directory", "share_directory", "state",
-    "autosave", "playback", "record", "wavwrite", "aviwrite", "mngwrite", "snapname", "rompath", "hashpath",
-    "samplepath", "artpath", "ctrlrpath", "fontpath", "cheatpath", "crosshairpath", "swpath", "languagepath",
-    "video", "window", "nowindow", "sound", "throttle", "nothrottle", "log", "oslog", "verbose", "bench",
-    "seconds_to_run", "str", "exit_after_playback", "keyboardprovider", "mouseprovider", "joystickprovider",
-    "lightgunprovider", "output", "http", "http_port", "http_root", "comm_localhost", "comm_localport",
-    "comm_remotehost", "comm_remoteport", "comm_framesync", "cheat",
-}
 COMPARE_OPS = ("equal", "not_equal", "above", "below", "at_least", "at_most", "in", "not_in")
 
 
@@ -493,10 +480,9 @@ def _machine(ctx: _Ctx, value: Any) -> tuple[str, dict[str, str], bool, tuple[st
     options = _strings(ctx, t.get("options", []), "machine.options")
     for i, word in enumerate(options):
         if word.startswith("-"):
-            name = word[1:]
             if not _OPTION.fullmatch(word):
                 ctx.fail(f"machine.options[{i}]", f"{word!r} is not a MAME option name")
-            if name in _DENIED_OPTIONS or name.startswith(("debug", "http", "comm_", "plugin", "no")):
+            if forbidden_option(word):
                 ctx.fail(f"machine.options[{i}]", f"{word!r} is not allowed in a game file (it would run scripts or "
                                                   "plugins, touch files, or change what the bridge relies on)")
         elif i == 0 or not options[i - 1].startswith("-"):
