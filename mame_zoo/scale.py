@@ -21,7 +21,6 @@ processes this worker started, removes their temp folders and exits. MAME itself
 from __future__ import annotations
 
 import copy
-import gc
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -30,7 +29,6 @@ import shutil
 import signal
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Generic, TypeVar
@@ -40,7 +38,8 @@ import gymnasium
 import numpy as np
 from supersuit.vector import ProcConcatVec
 
-from mame_zoo.bridge import Bridge, process
+from mame_zoo.bridge import process
+from mame_zoo.bridge.client import own_bridges
 from mame_zoo.errors import EmulatorCrashed, MameZooError
 
 E = TypeVar("E")
@@ -68,25 +67,6 @@ def mame_descendants(root: int | None = None) -> set[int]:
     return process.mame_processes(os.getpid() if root is None else root)
 
 
-_foreign: weakref.WeakSet[Bridge] = weakref.WeakSet()
-
-
-def _all_bridges() -> list[Bridge]:
-    # type(), not isinstance(): isinstance reads obj.__class__, which warns on lazily deprecated module
-    # attributes some libraries keep around (torch.distributed.reduce_op's FutureWarning)
-    return [obj for obj in gc.get_objects() if issubclass(type(obj), Bridge)]
-
-
-def _own_bridges() -> list[Bridge]:
-    """The bridges this process created (open or not).
-
-    A forked worker inherits copies of its parent's Bridge objects; those MAME processes and temp folders
-    belong to the parent and must never be touched here. :func:`guard_worker` records them as foreign when
-    the worker starts.
-    """
-    return [b for b in _all_bridges() if b not in _foreign]
-
-
 # --- worker guard ---------------------------------------------------------------------------------------
 _guard_lock = threading.Lock()
 _guarded_pid = 0
@@ -96,7 +76,7 @@ def _hard_exit(code: int) -> None:
     """Kill this worker's MAME processes, remove their temp folders and end the process at once."""
     try:
         me = os.getpid()
-        for bridge in _own_bridges():
+        for bridge in own_bridges():
             if bridge.pid and process.parent_of(bridge.pid) == me:  # not yet reaped: still ours
                 try:
                     os.kill(bridge.pid, signal.SIGKILL)
@@ -109,9 +89,7 @@ def _hard_exit(code: int) -> None:
 
 def _close_own_bridges() -> None:
     """Close this process's bridges (a normal exit of a worker that did not close its envs)."""
-    for bridge in _own_bridges():
-        if bridge.closed:
-            continue
+    for bridge in own_bridges():
         try:
             bridge.close()
         except Exception:  # exiting anyway: the bridge's own finalizer is the backstop
@@ -165,8 +143,6 @@ def guard_worker(creator_pid: int) -> None:
         if os.getpid() == creator_pid or _guarded_pid == os.getpid():
             return
         _guarded_pid = os.getpid()
-        for bridge in _all_bridges():  # inherited from the parent by fork: not ours
-            _foreign.add(bridge)
     threading.Thread(target=_watch, args=(creator_pid,), name="mame_zoo-worker-guard", daemon=True).start()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)

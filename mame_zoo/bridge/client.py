@@ -241,6 +241,13 @@ def _cleanup(proc: subprocess.Popen[bytes] | None, fds: list[int], workdir: str 
 _live: weakref.WeakSet[Bridge] = weakref.WeakSet()
 
 
+def own_bridges() -> list[Bridge]:
+    """The open bridges this process started. A forked child's copies of its parent's bridges are not its own
+    (they are disowned at the fork, and their MAME belongs to the parent)."""
+    me = os.getpid()
+    return [b for b in list(_live) if b._owner == me and not b.closed]
+
+
 def _disown_after_fork() -> None:
     for bridge in list(_live):
         bridge._disown()

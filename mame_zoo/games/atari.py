@@ -87,10 +87,6 @@ class TennisRules(Rules):
         return FrameOutcome(rewards, terminal)
 
 
-#: the Atari games are declarative games; the name is kept for code that imported it
-AtariGame = DeclarativeGame
-
-
 def _builtin(stem: str) -> DeclarativeGame:
     link = f"mame_zoo/games/data/{stem}.toml"
     return replace(load_builtin(stem), extra_doc=(
