@@ -81,3 +81,7 @@ class InvalidGameSpec(MameZooError, ValueError):
 
 class ResetNeeded(MameZooError, RuntimeError):
     """step() was called before reset() or after the episode ended."""
+
+
+class ConformanceError(MameZooError, AssertionError):
+    """A game failed one of the conformance checks of :mod:`mame_zoo.testing`."""

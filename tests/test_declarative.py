@@ -10,9 +10,8 @@ import pickle
 import re
 import shutil
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 import gymnasium
 import pytest
@@ -81,20 +80,6 @@ var = "a"
 
 def game_from(text: str) -> DeclarativeGame:
     return loads_game(text, "tiny.toml")
-
-
-@pytest.fixture
-def closing() -> Iterator[Callable[[Any], Any]]:
-    """``track(env)`` closes the env after the test (before the MAME-leak check)."""
-    envs: list[Any] = []
-
-    def track(env: Any) -> Any:
-        envs.append(env)
-        return env
-
-    yield track
-    for env in reversed(envs):
-        env.close()
 
 
 # --- 1. the built-in games are game files -----------------------------------------------------------------

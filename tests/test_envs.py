@@ -11,10 +11,8 @@ scores, 0x90/0x91 the clock; a random-vs-random Boxing match with ``noop_max=0``
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import pickle
-import warnings
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -25,12 +23,8 @@ import pytest
 from gymnasium.utils import seeding
 from pettingzoo import AECEnv, ParallelEnv
 from pettingzoo.test import (
-    api_test,
     max_cycles_test,
-    parallel_api_test,
-    parallel_seed_test,
     render_test,
-    seed_test,
 )
 from procs import mame_descendants
 
@@ -38,6 +32,7 @@ import mame_zoo
 from mame_zoo.env import MameParallelEnv
 from mame_zoo.errors import InvalidAction, ResetNeeded, UnknownGame
 from mame_zoo.games.atari import GAMES
+from mame_zoo.testing import trajectory
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -54,10 +49,6 @@ def bcd(value: int) -> int:
     return 10 * (int(value) >> 4) + (int(value) & 0xF)
 
 
-def digest(obs: np.ndarray) -> str:
-    return hashlib.sha1(np.ascontiguousarray(obs).tobytes()).hexdigest()
-
-
 def tracked(factory: Callable[..., Any], track: Callable[[Any], Any], **defaults: Any) -> Callable[..., Any]:
     def make(**kwargs: Any) -> Any:
         return track(factory(**{**defaults, **kwargs}))
@@ -72,32 +63,8 @@ def sdl_dummy(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # --- 1. PettingZoo's harness ------------------------------------------------------------------------
-@pytest.mark.parametrize("name", GAME_NAMES)
-def test_parallel_api(name: str, closing: Callable) -> None:
-    env = closing(MODULES[name].parallel_env())
-    with warnings.catch_warnings():
-        # the harness reports inconsistent agent bookkeeping only as warnings: make them failures
-        warnings.filterwarnings("error", message=".*(Live agent|was dead|No agents present).*")
-        parallel_api_test(env, num_cycles=60)
-
-
-@pytest.mark.parametrize("name", GAME_NAMES)
-def test_aec_api(name: str, closing: Callable) -> None:
-    env = closing(MODULES[name].env())
-    assert isinstance(env, AECEnv)
-    api_test(env, num_cycles=40)
-
-
-@pytest.mark.parametrize("name", GAME_NAMES)
-def test_aec_seed(name: str, closing: Callable) -> None:
-    seed_test(tracked(MODULES[name].env, closing), num_cycles=50)
-
-
-@pytest.mark.parametrize("name", GAME_NAMES)
-def test_parallel_seed(name: str, closing: Callable) -> None:
-    parallel_seed_test(tracked(MODULES[name].parallel_env, closing), num_cycles=60)
-
-
+# parallel_api_test, api_test and both seed tests run on every game in tests/test_conformance.py
+# (mame_zoo.testing.check_game); max_cycles_test and render_test here.
 @pytest.mark.parametrize("name", GAME_NAMES)
 def test_max_cycles(name: str, closing: Callable) -> None:
     module = SimpleNamespace(parallel_env=tracked(MODULES[name].parallel_env, closing),
@@ -145,21 +112,7 @@ def test_render_human_opens_a_window(closing: Callable, sdl_dummy: None) -> None
 
 
 # --- 2. determinism ---------------------------------------------------------------------------------
-def run_trajectory(env: MameParallelEnv, seed: int, steps: int, action_seed: int = 7) -> list[tuple]:
-    """(obs hashes, rewards, terminations, truncations) at reset and after every step."""
-    rng = np.random.default_rng(action_seed)
-    obs, _ = env.reset(seed=seed)
-    out: list[tuple] = [(tuple(digest(obs[a]) for a in sorted(obs)),)]
-    for _ in range(steps):
-        if not env.agents:
-            break
-        actions = {a: int(rng.integers(env.action_space(a).n)) for a in env.agents}
-        obs, rew, term, trunc, _ = env.step(actions)
-        out.append((tuple(digest(obs[a]) for a in sorted(obs)), tuple(sorted(rew.items())),
-                    tuple(sorted(term.items())), tuple(sorted(trunc.items()))))
-    return out
-
-
+# the same seed in two MAME processes and after a second reset: tests/test_conformance.py (check_game)
 def seeds_with_different_noops(noop_max: int) -> tuple[int, int]:
     """Two seeds whose reset draws noop counts far apart."""
     draws = {s: int(seeding.np_random(s)[0].integers(0, noop_max + 1)) for s in range(50)}
@@ -170,23 +123,11 @@ def seeds_with_different_noops(noop_max: int) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("name", GAME_NAMES)
-def test_multi_step_determinism(name: str, closing: Callable) -> None:
-    make = MODULES[name].parallel_env
-    env1, env2 = closing(make(noop_max=30)), closing(make(noop_max=30))
+def test_different_seeds_give_different_starts(name: str, closing: Callable) -> None:
+    """A different seed (a different number of idle frames at reset) gives a different trajectory."""
+    env = closing(MODULES[name].parallel_env(noop_max=30))
     seed, other = seeds_with_different_noops(30)
-    first = run_trajectory(env1, seed, 300)
-    assert len(first) == 301
-    second = run_trajectory(env2, seed, 300)
-    assert env1.bridge is not None and env2.bridge is not None
-    assert env1.bridge.pid != env2.bridge.pid  # two separate MAME processes
-    for step, (a, b) in enumerate(zip(first, second)):
-        assert a == b, f"{name}: the two MAME processes diverge at step {step}"
-    # the same env, reset with the same seed again: the start state is reloaded, the trajectory repeats
-    again = run_trajectory(env1, seed, 200)
-    for step, (a, b) in enumerate(zip(first, again)):
-        assert a == b, f"{name}: reset(seed={seed}) twice diverges at step {step}"
-    # a different seed (a different number of idle frames at reset) gives a different trajectory
-    shifted = run_trajectory(env2, other, 60)
+    first, shifted = trajectory(env, seed, 60), trajectory(env, other, 60)
     assert any(a[0] != b[0] for a, b in zip(first, shifted)), f"{name}: seeds {seed}, {other} give the same run"
 
 
@@ -194,7 +135,7 @@ def test_sticky_actions_are_seeded(closing: Callable) -> None:
     make = MODULES["boxing_v0"].parallel_env
     env1 = closing(make(repeat_action_probability=0.25, obs_type="ram"))
     env2 = closing(make(repeat_action_probability=0.25, obs_type="ram"))
-    assert run_trajectory(env1, 5, 200) == run_trajectory(env2, 5, 200)
+    assert trajectory(env1, 5, 200) == trajectory(env2, 5, 200)
 
 
 def test_ram_and_image_runs_agree(closing: Callable) -> None:
@@ -203,10 +144,10 @@ def test_ram_and_image_runs_agree(closing: Callable) -> None:
     ram_env = closing(make(obs_type="ram", noop_max=10))
     rgb_env = closing(make(obs_type="rgb_image", noop_max=10, render_mode=None))
     ram_twin = closing(make(obs_type="ram", noop_max=10, render_mode="rgb_array"))
-    a = run_trajectory(ram_env, 3, 100)
-    b = run_trajectory(ram_twin, 3, 100)
+    a = trajectory(ram_env, 3, 100)
+    b = trajectory(ram_twin, 3, 100)
     assert a == b
-    c = run_trajectory(rgb_env, 3, 100)
+    c = trajectory(rgb_env, 3, 100)
     assert [x[1:] for x in a] == [x[1:] for x in c]  # same rewards/terminations
 
 

@@ -15,7 +15,6 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -56,19 +55,6 @@ def cli(argv: list[str]) -> int:
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return int(args.func(args))
-
-
-@pytest.fixture
-def closing() -> Iterator[Callable[[Any], Any]]:
-    envs: list[Any] = []
-
-    def track(env: Any) -> Any:
-        envs.append(env)
-        return env
-
-    yield track
-    for env in reversed(envs):
-        env.close()
 
 
 # --- 1. the tutorial, replayed -------------------------------------------------------------------------------

@@ -1,0 +1,215 @@
+"""The conformance checks mame_zoo applies to its own games, for any game, a user's game file included::
+
+    from mame_zoo.testing import check_game
+
+    check_game("mygame.toml")        # or a registered name ("boxing_v0"), or a loaded Game
+
+Each check runs the game in real MAME and raises :class:`~mame_zoo.errors.ConformanceError` (an
+``AssertionError``) saying what does not hold:
+
+* ``api``: PettingZoo's own harness, ``parallel_api_test`` and ``api_test`` (AEC), with its bookkeeping
+  warnings turned into failures;
+* ``seed``: PettingZoo's ``parallel_seed_test`` and ``seed_test``;
+* ``determinism``: the same seed and actions in two MAME processes give the same observations, rewards,
+  terminations and truncations at every step; ``reset(seed)`` again (the start state restored from its save
+  state) repeats the trajectory;
+* ``pickle``: an env pickles before and after ``reset()`` without starting MAME, and the copy plays;
+* ``close``: ``close()`` ends the env's MAME process and removes its private folder, and nothing else of it is
+  left running.
+
+Keyword arguments of :func:`check_game` (``mame=``, ``rom_path=``, ``obs_type=``...) go to every env it makes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pettingzoo import AECEnv, ParallelEnv
+from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test, seed_test
+
+from mame_zoo.bridge.process import is_running, mame_processes
+from mame_zoo.env import Game, MameParallelEnv, make_factories
+from mame_zoo.errors import ConformanceError
+
+CHECKS = ("api", "seed", "determinism", "pickle", "close")
+
+Step = tuple[tuple[str, ...], tuple[tuple[str, float], ...], tuple[tuple[str, bool], ...],
+             tuple[tuple[str, bool], ...]]
+
+
+class _Game:
+    """The factories of the game under test, with the caller's env options applied and every env closed after."""
+
+    def __init__(self, game: str | os.PathLike[str] | Game, env_kwargs: dict[str, Any]) -> None:
+        if isinstance(game, Game):
+            self.parallel, _, self.aec = make_factories(game)
+            self.name = game.env_name
+        elif isinstance(game, str) and not game.endswith(".toml"):
+            from mame_zoo.games import load
+
+            module = load(game)
+            self.parallel, self.aec, self.name = module.parallel_env, module.env, module.GAME.env_name
+        else:
+            from mame_zoo.declarative import load_game
+
+            declared = load_game(game)
+            self.parallel, _, self.aec = make_factories(declared)
+            self.name = declared.env_name
+        self.kwargs = env_kwargs
+        self.made: list[Any] = []
+
+    def parallel_env(self, **kwargs: Any) -> MameParallelEnv:
+        env: MameParallelEnv = self.parallel(**{**self.kwargs, **kwargs})
+        self.made.append(env)
+        return env
+
+    def aec_env(self, **kwargs: Any) -> AECEnv:
+        env: AECEnv = self.aec(**{**self.kwargs, **kwargs})
+        self.made.append(env)
+        return env
+
+    def close_all(self) -> None:
+        for env in reversed(self.made):
+            try:
+                env.close()
+            except Exception:  # the check's own failure is what counts
+                pass
+        self.made.clear()
+
+
+def _fail(game: _Game, check: str, problem: str) -> ConformanceError:
+    return ConformanceError(f"{game.name}: {check}: {problem}")
+
+
+def _digest(obs: Any) -> str:
+    return hashlib.sha1(np.ascontiguousarray(obs).tobytes()).hexdigest()
+
+
+def trajectory(env: ParallelEnv, seed: int, steps: int, action_seed: int = 7) -> list[Step]:
+    """Observation digests, rewards, terminations and truncations after ``reset(seed)`` and every step of
+    seeded random actions (``action_seed``), until the episode ends or ``steps`` steps."""
+    rng = np.random.default_rng(action_seed)
+    obs, _ = env.reset(seed=seed)
+    out: list[Step] = [(tuple(_digest(obs[a]) for a in sorted(obs)), (), (), ())]
+    for _ in range(steps):
+        if not env.agents:
+            break
+        actions = {a: int(rng.integers(env.action_space(a).n)) for a in env.agents}
+        obs, rew, term, trunc, _ = env.step(actions)
+        out.append((tuple(_digest(obs[a]) for a in sorted(obs)), tuple(sorted((a, float(r)) for a, r in rew.items())),
+                    tuple(sorted((a, bool(t)) for a, t in term.items())),
+                    tuple(sorted((a, bool(t)) for a, t in trunc.items()))))
+    return out
+
+
+def _check_api(game: _Game, num_cycles: int) -> None:
+    """PettingZoo's API harness on the parallel and the AEC form."""
+    with warnings.catch_warnings():
+        # the harness reports inconsistent agent bookkeeping only as warnings: make them failures
+        warnings.filterwarnings("error", message=".*(Live agent|was dead|No agents present).*")
+        try:
+            parallel_api_test(game.parallel_env(), num_cycles=num_cycles)
+            api_test(game.aec_env(), num_cycles=num_cycles)
+        except (AssertionError, UserWarning) as exc:
+            raise _fail(game, "api", f"PettingZoo's API test failed: {exc!r}") from exc
+
+
+def _check_seed(game: _Game, num_cycles: int) -> None:
+    """PettingZoo's seed tests on both forms."""
+    try:
+        parallel_seed_test(game.parallel_env, num_cycles=num_cycles)
+        seed_test(game.aec_env, num_cycles=num_cycles)
+    except AssertionError as exc:
+        raise _fail(game, "seed", f"PettingZoo's seed test failed: {exc!r}") from exc
+
+
+def _check_determinism(game: _Game, steps: int, seed: int = 3) -> None:
+    """Same seed and actions in two MAME processes, and after a second reset, give the same trajectory."""
+    first_env, second_env = game.parallel_env(), game.parallel_env()
+    first = trajectory(first_env, seed, steps)
+    second = trajectory(second_env, seed, steps)
+    if first_env.bridge is None or second_env.bridge is None or first_env.bridge.pid == second_env.bridge.pid:
+        raise _fail(game, "determinism", "the two envs did not run in two MAME processes")
+    for label, other in (("a second MAME process", second), ("reset(seed) again", trajectory(first_env, seed, steps))):
+        if len(other) != len(first):
+            raise _fail(game, "determinism", f"with {label} the episode lasts {len(other) - 1} steps, not "
+                                             f"{len(first) - 1}")
+        for step, (a, b) in enumerate(zip(first, other)):
+            if a != b:
+                raise _fail(game, "determinism", f"with {label} the trajectory differs at step {step}: {a} != {b}")
+
+
+def _check_pickle(game: _Game) -> None:
+    """Pickling before reset starts no MAME; the copy plays; a copy made after reset is unstarted."""
+    before = mame_processes(os.getpid())
+    env = game.parallel_env()
+    clone = pickle.loads(pickle.dumps(env))
+    game.made.append(clone)
+    if mame_processes(os.getpid()) != before:
+        raise _fail(game, "pickle", "pickling or unpickling an env started MAME")
+    if not isinstance(clone, MameParallelEnv) or clone.possible_agents != env.possible_agents:
+        raise _fail(game, "pickle", f"the copy is {clone!r}, not the same kind of env")
+    steps = trajectory(clone, 1, 5)
+    copy = pickle.loads(pickle.dumps(clone))
+    game.made.append(copy)
+    if copy.bridge is not None:
+        raise _fail(game, "pickle", "a copy of a running env shares or has its MAME")
+    if trajectory(copy, 1, 5) != steps:
+        raise _fail(game, "pickle", "a copy made after reset plays differently from the original")
+
+
+def _check_close(game: _Game, timeout: float = 10.0) -> None:
+    """``close()`` ends the env's MAME and removes its private folder; nothing of it is left running."""
+    before = mame_processes(os.getpid())
+    env = game.parallel_env()
+    trajectory(env, 0, 3)
+    bridge = env.bridge
+    if bridge is None or bridge.pid is None:
+        raise _fail(game, "close", "reset() did not start MAME")
+    pid, workdir = bridge.pid, Path(bridge.workdir)
+    env.close()
+    deadline = time.monotonic() + timeout
+    while (is_running(pid) or mame_processes(os.getpid()) - before) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if is_running(pid):
+        raise _fail(game, "close", f"MAME (pid {pid}) still runs {timeout:g} s after close()")
+    if mame_processes(os.getpid()) - before:
+        raise _fail(game, "close", f"MAME processes {sorted(mame_processes(os.getpid()) - before)} are left")
+    if workdir.exists():
+        raise _fail(game, "close", f"MAME's private folder {workdir} is left")
+    env.close()  # twice is fine
+
+
+def check_game(game: str | os.PathLike[str] | Game, checks: Sequence[str] = CHECKS, *, num_cycles: int = 60,
+               steps: int = 200, **env_kwargs: Any) -> list[str]:
+    """Run the conformance ``checks`` (default: all of :data:`CHECKS`) on a game: a registered name, a game
+    file (``.toml``) or a loaded :class:`~mame_zoo.env.Game`. ``env_kwargs`` go to every env it makes.
+
+    Returns the checks that passed (all of them; the first failure raises
+    :class:`~mame_zoo.errors.ConformanceError`). Every env it made is closed, whatever happens.
+    """
+    unknown = [c for c in checks if c not in CHECKS]
+    if unknown:
+        raise ValueError(f"unknown checks {unknown}; the checks are {', '.join(CHECKS)}")
+    subject = _Game(game, env_kwargs)
+    runs: dict[str, Callable[[], None]] = {
+        "api": lambda: _check_api(subject, num_cycles), "seed": lambda: _check_seed(subject, num_cycles),
+        "determinism": lambda: _check_determinism(subject, steps), "pickle": lambda: _check_pickle(subject),
+        "close": lambda: _check_close(subject)}
+    try:
+        for name in checks:
+            runs[name]()
+    finally:
+        subject.close_all()
+    return list(checks)
+
+
+__all__ = ["CHECKS", "check_game", "trajectory"]
