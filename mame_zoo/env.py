@@ -117,6 +117,7 @@ class Game(abc.ABC):
 
     name: str
     version: int
+    description: str  # a paragraph for the docs and ``mame-zoo games``
     agents: tuple[str, ...]
     vars: Mapping[str, Var]  # read on every frame, handed to the rules
     start: Sequence[StartOp]  # from power-on to the saved start state
@@ -135,7 +136,8 @@ class Game(abc.ABC):
         """The MAME machine to run (raises :class:`~mame_zoo.errors.RomNotFound` if its ROM is absent)."""
 
     @abc.abstractmethod
-    def action_space(self, agent: str, full_action_space: bool) -> gymnasium.spaces.Space:
+    def action_space(self, agent: str,
+                     full_action_space: bool) -> gymnasium.spaces.Discrete | gymnasium.spaces.MultiDiscrete:
         """The action space of ``agent`` (``Discrete`` or ``MultiDiscrete``)."""
 
     def noop_action(self, agent: str, full_action_space: bool) -> Any:
@@ -168,7 +170,7 @@ class Game(abc.ABC):
         return None
 
 
-class MameParallelEnv(ParallelEnv, EzPickle):
+class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzoo ships no types: ParallelEnv is Any
     """A MAME game as a PettingZoo ``ParallelEnv``; every player is an agent with its own reward.
 
     MAME is started by the first :meth:`reset`, not by the constructor, so envs pickle cheaply for vectorised
@@ -274,7 +276,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         self.np_random, _ = seeding.np_random(None)
 
     # --- spaces -------------------------------------------------------------------------------------
-    def _make_obs_space(self, shape: tuple[int, ...]) -> gymnasium.spaces.Space:
+    def _make_obs_space(self, shape: tuple[int, ...]) -> gymnasium.spaces.Space[Any]:
         frame = gymnasium.spaces.Box(0, 255, shape, np.uint8)
         if not self.ram_state:
             return frame
@@ -282,11 +284,11 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         assert state is not None
         return gymnasium.spaces.Dict({"frame": frame, "ram": state})
 
-    def observation_space(self, agent: str) -> gymnasium.spaces.Space:
+    def observation_space(self, agent: str) -> gymnasium.spaces.Space[Any]:
         """The observation space of ``agent`` (the same object on every call)."""
         return self.observation_spaces[agent]
 
-    def action_space(self, agent: str) -> gymnasium.spaces.Space:
+    def action_space(self, agent: str) -> gymnasium.spaces.Discrete | gymnasium.spaces.MultiDiscrete:
         """The action space of ``agent`` (the same object on every call)."""
         return self.action_spaces[agent]
 
@@ -420,7 +422,8 @@ class MameParallelEnv(ParallelEnv, EzPickle):
                 raise InvalidGameSpec(f"{self.game.env_name}: unknown start step {op!r}")
 
     # --- PettingZoo API -----------------------------------------------------------------------------
-    def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
+    def reset(self, seed: int | None = None,
+              options: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         """Start a new episode; ``seed`` makes the start (and so the whole trajectory) reproducible."""
         if seed is not None:
             self.np_random, _ = seeding.np_random(seed)
@@ -475,7 +478,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         index = {a: i for i, a in enumerate(self.possible_agents)}
         return {a: {"frame": obs, "ram": self.game.ram_state(self._rules, index[a])} for a in agents}
 
-    def _infos(self, agents: Sequence[str], shared: dict[str, Any]) -> dict[str, dict]:
+    def _infos(self, agents: Sequence[str], shared: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if self.game.ram_state_space() is None or self._rules is None:
             return {a: dict(shared) for a in agents}
         index = {a: i for i, a in enumerate(self.possible_agents)}
@@ -488,14 +491,14 @@ class MameParallelEnv(ParallelEnv, EzPickle):
         assert self._frame is not None
         frame = np.ascontiguousarray(self._frame)
         if self.obs_type == "grayscale_image":
-            gray = frame @ np.array([0.299, 0.587, 0.114])
+            gray: np.ndarray = frame @ np.array([0.299, 0.587, 0.114])  # numpy types this matmul as Any
             return np.clip(gray + 0.5, 0, 255).astype(np.uint8)[..., None]
         return frame
 
     def _check_actions(self, actions: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(actions, Mapping):
             raise InvalidAction(f"actions must be a dict {{agent: action}}, got {type(actions).__name__}")
-        checked = {}
+        checked: dict[str, int | tuple[int, ...]] = {}
         for agent, action in actions.items():
             if agent not in self.action_spaces:
                 raise InvalidAction(f"unknown agent {agent!r}; agents are {self.possible_agents}")
@@ -518,7 +521,8 @@ class MameParallelEnv(ParallelEnv, EzPickle):
             checked[agent] = int(action)
         return checked
 
-    def step(self, actions: Mapping[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
+    def step(self, actions: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, float], dict[str, bool],
+                                                        dict[str, bool], dict[str, dict[str, Any]]]:
         """Advance one step with every live agent's action; returns obs, rewards, terminations, truncations, infos."""
         if self._bridge is None or self._rules is None:
             raise ResetNeeded("call reset() before step()")
@@ -620,7 +624,7 @@ def configure(game: Game, kwargs: Mapping[str, Any]) -> tuple[Game, dict[str, An
     return (dataclasses.replace(game, **settings) if settings else game), rest  # type: ignore[type-var]
 
 
-def make_factories(game: Game) -> tuple[Callable, Callable, Callable]:
+def make_factories(game: Game) -> tuple[Callable[..., MameParallelEnv], Callable[..., AECEnv], Callable[..., AECEnv]]:
     """``(parallel_env, raw_env, env)`` for a game: the native parallel env, its AEC form, and AEC + order checks.
 
     AEC is derived from the parallel env once; ``parallel_env()`` is never a Parallel→AEC→Parallel round trip.

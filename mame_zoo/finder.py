@@ -36,7 +36,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -163,6 +163,7 @@ def resolve_target(target: str, *, cart: str | None = None, media: Mapping[str, 
     slots = dict(media or {})
     if cart:
         slots["cart"] = cart
+    game: Game | None
     if target.endswith(".toml") or os.path.isfile(target):
         system, file_media, _, options, game = load_machine(target)
         specs = {**file_media, **slots}
@@ -292,7 +293,9 @@ class Finder:
             for w in self.game.players:
                 if w.name == agent and button in w.buttons:
                     return w.buttons[button]
-        for match in ((lambda f: f.field == name), (lambda f: f.field.lower() == name.lower())):
+        matchers: tuple[Callable[[InputField], bool], ...] = (
+            (lambda f: f.field == name), (lambda f: f.field.lower() == name.lower()))
+        for match in matchers:
             found = [(f.port, f.field) for f in fields if match(f)]
             if len(found) == 1:
                 return found[0]
@@ -696,7 +699,7 @@ class FinderShell(cmd.Cmd):
             return
         super().do_help(arg)
 
-    def default(self, line: str) -> bool:
+    def default(self, line: str) -> bool:  # type: ignore[override]  # onecmd() returns it: typeshed says None
         if line.strip().startswith("#"):
             return False
         raise ValueError(f"unknown command {line.split()[0]!r}; type help")

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, SupportsFloat, cast
 
 import gymnasium
 import numpy as np
 from pettingzoo.utils.wrappers import BaseParallelWrapper
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 FORMATS = ("mp4", "gif")
 
@@ -28,10 +31,10 @@ FORMATS = ("mp4", "gif")
 def _frameskip(env: Any) -> int:
     """Emulated frames per step of a (possibly wrapped) mame_zoo env; 1 if unknown."""
     for _ in range(20):
-        attrs = getattr(env, "__dict__", {})
+        attrs: dict[str, Any] = getattr(env, "__dict__", {})
         if isinstance(attrs.get("frameskip"), int):
             return int(attrs["frameskip"])
-        inner = attrs.get("_env")  # SingleAgentEnv keeps its MameParallelEnv here
+        inner: Any = attrs.get("_env")  # SingleAgentEnv keeps its MameParallelEnv here
         if isinstance(getattr(inner, "frameskip", None), int):
             return int(inner.frameskip)
         env = attrs.get("env")
@@ -95,7 +98,8 @@ class VideoWriter:
         if self.format == "gif":
             import imageio.v2 as imageio
 
-            imageio.mimsave(self.path, self.frames, duration=1000.0 / self.fps, loop=0)
+            # imageio's stub asks for an (invariant) list[ArrayLike]
+            imageio.mimsave(self.path, cast("list[npt.ArrayLike]", self.frames), duration=1000.0 / self.fps, loop=0)
             self.frames = []
         elif self._writer is not None:
             self._writer.close()
@@ -151,7 +155,7 @@ class _Recorder:
         return state
 
 
-class RecordParallelEpisodes(BaseParallelWrapper):
+class RecordParallelEpisodes(BaseParallelWrapper):  # type: ignore[misc]  # pettingzoo ships no types: it is Any
     """Records episodes of a PettingZoo parallel env (``render_mode="rgb_array"``) to MP4 or GIF files.
 
     Args:
@@ -181,16 +185,19 @@ class RecordParallelEpisodes(BaseParallelWrapper):
         """Files written so far."""
         return self.recorder.paths
 
-    def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[dict, dict]:
+    def reset(self, seed: int | None = None,
+              options: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         """Reset the env and start recording the new episode if the trigger says so."""
-        result = self.env.reset(seed=seed, options=options)
+        result: tuple[dict[str, Any], dict[str, dict[str, Any]]] = self.env.reset(seed=seed, options=options)
         self.recorder.start(_render_fps(self.env), _frameskip(self.env))
         self.recorder.capture(self.env.render)
         return result
 
-    def step(self, actions: dict) -> tuple[dict, dict, dict, dict, dict]:
+    def step(self, actions: dict[str, Any]) -> tuple[dict[str, Any], dict[str, float], dict[str, bool],
+                                                     dict[str, bool], dict[str, dict[str, Any]]]:
         """Step the env and keep the frame; the file is written when the episode ends."""
-        result = self.env.step(actions)
+        result: tuple[dict[str, Any], dict[str, float], dict[str, bool], dict[str, bool],
+                      dict[str, dict[str, Any]]] = self.env.step(actions)
         self.recorder.capture(self.env.render)
         if not self.env.agents:
             self.recorder.finish()
@@ -221,14 +228,14 @@ class RecordEpisodes(gymnasium.Wrapper):
         """Files written so far."""
         return self.recorder.paths
 
-    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[Any, dict]:
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
         """Reset the env and start recording the new episode if the trigger says so."""
         result = self.env.reset(seed=seed, options=options)
         self.recorder.start(_render_fps(self.env), _frameskip(self.env.unwrapped))
         self.recorder.capture(self.env.render)
         return result
 
-    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
+    def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
         """Step the env and keep the frame; the file is written when the episode ends."""
         obs, reward, terminated, truncated, info = self.env.step(action)
         self.recorder.capture(self.env.render)

@@ -99,7 +99,8 @@ def _close_own_bridges() -> None:
 def _watch(creator: int) -> None:
     """Wait until process ``creator`` ends, then end this worker (a watchdog thread)."""
     try:
-        fd = os.pidfd_open(creator)  # type: ignore[attr-defined]  # Linux >= 5.3, Python >= 3.9
+        # Linux >= 5.3, Python >= 3.9 (unused-ignore: typeshed has it on Linux, not on macOS)
+        fd = os.pidfd_open(creator)  # type: ignore[attr-defined, unused-ignore]
     except ProcessLookupError:
         _hard_exit(1)
         return
@@ -165,7 +166,8 @@ class _GuardedFn:
         return self.fn()
 
     def __getstate__(self) -> bytes:
-        return cloudpickle.dumps((self.fn, self.creator_pid))
+        blob: bytes = cloudpickle.dumps((self.fn, self.creator_pid))
+        return blob
 
     def __setstate__(self, state: bytes) -> None:
         self.fn, self.creator_pid = cloudpickle.loads(state)
@@ -266,7 +268,8 @@ class EnvThreadPool(Generic[E]):
         futures = [self._pool.submit(fn, i, env) for i, env in enumerate(self.envs)]
         return [f.result() for f in futures]
 
-    def reset(self, seed: int | Sequence[int | None] | None = None, options: dict | None = None) -> list[Any]:
+    def reset(self, seed: int | Sequence[int | None] | None = None,
+              options: dict[str, Any] | None = None) -> list[Any]:
         """Reset every env concurrently (the first reset boots MAME); an int seed gives env i ``seed + i``."""
         seeds = _seed_list(seed, len(self.envs))
         return self.map(lambda i, env: env.reset(seed=seeds[i], options=options))  # type: ignore[attr-defined]
@@ -462,7 +465,7 @@ class _ConcatInWorker:
         return ConcatVecEnv([lambda env=env: env for env in envs], envs[0].observation_space, envs[0].action_space)
 
 
-class MameProcVecEnv(ProcConcatVec):
+class MameProcVecEnv(ProcConcatVec):  # type: ignore[misc]  # supersuit ships no types: ProcConcatVec is Any
     """SuperSuit's ``ProcConcatVec`` (what ``concat_vec_envs_v1`` builds with ``num_cpus > 1``), made safe for MAME.
 
     Build it with :func:`concat_vec_envs`. Differences from the original: workers are guarded
@@ -496,7 +499,7 @@ class MameProcVecEnv(ProcConcatVec):
             except OSError as exc:
                 raise _worker_died("SuperSuit", i, self.procs[i], i in self._failed) from exc
 
-    def reset(self, seed: int | None = None, options: dict | None = None) -> tuple[Any, Any]:
+    def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, Any]:
         """Reset every copy; worker ``i`` gets ``seed + i`` (as in SuperSuit)."""
         self._send([("reset", (None if seed is None else seed + i, options)) for i in range(len(self.pipes))])
         info = self._receive_info()
@@ -510,6 +513,7 @@ class MameProcVecEnv(ProcConcatVec):
         self._send([("step", actions[self.idx_starts[i]:self.idx_starts[i + 1]]) for i in range(len(self.pipes))])
 
     def _receive_info(self) -> list[Any]:
+        failure: BaseException | None
         data, failure = [], None
         for i, pipe in enumerate(self.pipes):
             try:

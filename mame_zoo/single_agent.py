@@ -50,14 +50,15 @@ class SingleAgentEnv(gymnasium.Env):
         """The underlying one-agent :class:`~mame_zoo.env.MameParallelEnv`."""
         return self._env
 
-    def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+    def reset(self, *, seed: int | None = None,
+              options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
         """Start a new match; ``seed`` makes it reproducible."""
         super().reset(seed=seed)
         self._env.np_random = self.np_random  # one RNG, owned by Gymnasium
         obs, infos = self._env.reset(options=options)
         return obs[self._agent], infos[self._agent]
 
-    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """One step: observation, reward, terminated, truncated, info."""
         if action is None:  # the multi-agent env reads None as "no action" (a done agent); a Gymnasium agent must act
             raise InvalidAction(f"step() needs an action from {self.action_space}, got None")

@@ -549,8 +549,9 @@ class Bridge:
             kind, message = decode_error(reply)
         except _DECODE_ERRORS as exc:
             raise self._malformed(what, exc) from None
-        raise {ErrorKind.INPUT: InputNotFound, ErrorKind.ADDRESS: AddressError,
-               ErrorKind.STATE: StateError}.get(kind, ProtocolError)(message)
+        rejected: dict[int, type[MameZooError]] = {ErrorKind.INPUT: InputNotFound, ErrorKind.ADDRESS: AddressError,
+                                                   ErrorKind.STATE: StateError}
+        raise rejected.get(kind, ProtocolError)(message)
 
     def _who(self) -> str:
         """Which MAME and which Python process, for failure messages (a vector env's parent sees only those)."""

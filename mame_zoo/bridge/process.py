@@ -308,7 +308,7 @@ class _Spawner:
         self._thread: threading.Thread | None = None
         self._pid = 0
 
-    def run(self, fn: Callable[[], Any], undo: Callable[[Any], None] | None = None) -> Any:
+    def run(self, fn: Callable[[], Any], undo: Callable[[Any], object] | None = None) -> Any:
         """Run ``fn`` on the spawner thread and return its result. If the caller is interrupted while waiting
         (KeyboardInterrupt), the job still finishes and ``undo`` is applied to its result (e.g. kill the process
         it started), so nothing is left running that nobody owns."""

@@ -262,11 +262,16 @@ class ReadSpec:
         size = TYPES[self.dtype][1].itemsize * self.count
         return size * frames if self.agg == Agg.ALL else size
 
-    def decode(self, buf: memoryview, pos: int, frames: int) -> np.ndarray:
+    def decode(self, buf: bytes | memoryview, pos: int, frames: int) -> np.ndarray:
         """Decode this read's values from a reply at ``pos`` (a copy, safe to keep)."""
+        # typed locals: numpy>=2.3's stubs type ndarray.copy() with typing.Self, which is Any for a 3.10 target
+        out: np.ndarray
         if self.agg == Agg.SUM:
-            return np.frombuffer(buf, SUM_DTYPE, self.count, pos).copy()
+            out = np.frombuffer(buf, SUM_DTYPE, self.count, pos).copy()
+            return out
         dtype = TYPES[self.dtype][1]
         if self.agg == Agg.ALL:
-            return np.frombuffer(buf, dtype, self.count * frames, pos).reshape(frames, self.count).copy()
-        return np.frombuffer(buf, dtype, self.count, pos).copy()
+            out = np.frombuffer(buf, dtype, self.count * frames, pos).reshape(frames, self.count).copy()
+            return out
+        out = np.frombuffer(buf, dtype, self.count, pos).copy()
+        return out

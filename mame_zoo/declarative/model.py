@@ -502,7 +502,7 @@ class DeclarativeGame(Game):
     vars: Mapping[str, Var] = field(default_factory=dict)
     decoders: Mapping[str, Decoder] = field(default_factory=dict)
     start_sequence: tuple[StartOp, ...] = ()
-    restart: tuple[StartOp, ...] = (Wait(3),)  # type: ignore[assignment]
+    restart: tuple[StartOp, ...] = (Wait(3),)
     single_agent_sequence: tuple[StartOp, ...] | None = None
     single_agent: bool = False
     system: str = ""
@@ -574,7 +574,8 @@ class DeclarativeGame(Game):
         groups = (self.full,) if full_action_space and self.full is not None else self.minimal
         return tuple(tuple(self.table[i][1] for i in group) for group in groups)
 
-    def action_space(self, agent: str, full_action_space: bool) -> gymnasium.spaces.Space:
+    def action_space(self, agent: str,
+                     full_action_space: bool) -> gymnasium.spaces.Discrete | gymnasium.spaces.MultiDiscrete:
         sets = self._action_sets(full_action_space)
         if len(sets) == 1:
             return gymnasium.spaces.Discrete(len(sets[0]))

@@ -81,7 +81,7 @@ def _table(ctx: _Ctx, value: Any, key: str, allowed: Sequence[str], required: Se
 
 
 def _int(ctx: _Ctx, value: Any, key: str, lo: int | None = None, hi: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not isinstance(value, int) or isinstance(value, bool):
         hint = " (write numbers without quotes; 0x92 is a TOML integer)" if isinstance(value, str) else ""
         ctx.fail(key, f"must be an integer, got {_kind(value)} {value!r}{hint}")
     if lo is not None and value < lo:

@@ -26,7 +26,8 @@ def load(name: str) -> ModuleType:
 
 def declaration(name: str) -> Game:
     """The game declaration of a registered environment."""
-    return load(name).GAME
+    game: Game = load(name).GAME
+    return game
 
 
 __all__ = ["REGISTRY", "declaration", "load"]

@@ -14,7 +14,7 @@ import dataclasses
 import os
 import statistics
 import time
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -146,7 +146,9 @@ def evaluate(player: str | LoadedPolicy, opponent: str | LoadedPolicy = "cpu", *
 
             env = recorder = RecordEpisodes(env, video_folder, name_prefix=f"{label}-vs-cpu", fmt=video_format,
                                             every=video_every, scale=video_scale)
-        agent = make_agent(loaded, cfg, cfg.agents[0], env.action_space, seed=seed, deterministic=deterministic)
+        # gymnasium.make() types the space as Space; make_agent's random agent assumes a Discrete one
+        space = cast("gymnasium.spaces.Discrete", env.action_space)
+        agent = make_agent(loaded, cfg, cfg.agents[0], space, seed=seed, deterministic=deterministic)
         try:
             for i in range(episodes):
                 margin, steps = episode_vs_cpu(agent, env, seed=seed + i)

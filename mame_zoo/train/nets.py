@@ -30,7 +30,8 @@ class SmallCNN(BaseFeaturesExtractor):
 
     def forward(self, observations: torch.Tensor) -> torch.Tensor:
         """Features of a batch of (already scaled) channels-first images."""
-        return self.linear(self.cnn(observations))
+        features: torch.Tensor = self.linear(self.cnn(observations))
+        return features
 
 
 #: ``--net`` choices -> (features extractor class, its kwargs)

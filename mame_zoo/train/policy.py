@@ -99,10 +99,12 @@ def wrap_parallel(env: Any, cfg: ObsConfig, as_agent: str | None = None) -> Any:
     indicator = (cfg.agents.index(as_agent), len(cfg.agents))
 
     def observation(obs: np.ndarray, space: gymnasium.spaces.Box, agent: str) -> np.ndarray:
-        return agent_indicator.change_observation(obs, space, indicator)
+        changed: np.ndarray = agent_indicator.change_observation(obs, space, indicator)  # supersuit is untyped
+        return changed
 
     def space(old: gymnasium.spaces.Box, agent: str) -> gymnasium.spaces.Box:
-        return agent_indicator.change_obs_space(old, indicator[1])
+        changed: gymnasium.spaces.Box = agent_indicator.change_obs_space(old, indicator[1])  # supersuit is untyped
+        return changed
 
     return ss.observation_lambda_v0(env, observation, space)
 

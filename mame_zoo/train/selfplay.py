@@ -22,13 +22,17 @@ import dataclasses
 import json
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from mame_zoo.train import require_train_extra
 from mame_zoo.train.policy import CONFIG_ATTR, LoadedPolicy, ObsConfig, resolve_checkpoint, wrap_parallel
+
+if TYPE_CHECKING:
+    from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepReturn
 
 
 @dataclasses.dataclass
@@ -177,12 +181,13 @@ def _sb3_classes() -> tuple[type, type]:
             self._pending_seed: int | None = None
             self._actions: np.ndarray | None = None
 
-        def seed(self, seed: int | None = None) -> list[int | None]:  # type: ignore[override]
+        def seed(self, seed: int | None = None) -> list[int | None]:
             self._pending_seed = seed
             return [None if seed is None else seed + i for i in range(self.num_envs)]
 
-        def reset(self) -> np.ndarray:  # type: ignore[override]
+        def reset(self) -> np.ndarray:
             seed, self._pending_seed = self._pending_seed, None
+            obs: np.ndarray
             obs, infos = self.venv.reset(seed=seed)
             self.reset_infos = [dict(i) for i in infos] if isinstance(infos, list) else [{}] * self.num_envs
             return obs
@@ -190,7 +195,7 @@ def _sb3_classes() -> tuple[type, type]:
         def step_async(self, actions: np.ndarray) -> None:
             self._actions = actions
 
-        def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict]]:
+        def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
             obs, rewards, terms, truncs, infos = self.venv.step(self._actions)
             dones = np.logical_or(terms, truncs)
             infos = [dict(i) for i in infos]
@@ -203,16 +208,18 @@ def _sb3_classes() -> tuple[type, type]:
             self.venv.close()
 
         def get_attr(self, attr_name: str, indices: Any = None) -> list[Any]:
-            return [getattr(self, attr_name, None)] * len(self._get_indices(indices))
+            # SB3 types _get_indices() as Iterable; it hands back a range or the given list
+            return [getattr(self, attr_name, None)] * len(cast("Sequence[int]", self._get_indices(indices)))
 
         def set_attr(self, attr_name: str, value: Any, indices: Any = None) -> None:
             setattr(self, attr_name, value)
 
-        def env_method(self, method_name: str, *method_args: Any, indices: Any = None, **method_kwargs: Any) -> list:
+        def env_method(self, method_name: str, *method_args: Any, indices: Any = None,
+                       **method_kwargs: Any) -> list[Any]:
             raise NotImplementedError("env_method is not supported by SuperSuit's vector envs")
 
         def env_is_wrapped(self, wrapper_class: type, indices: Any = None) -> list[bool]:
-            return [False] * len(self._get_indices(indices))
+            return [False] * len(cast("Sequence[int]", self._get_indices(indices)))
 
         def get_images(self) -> list[Any]:
             return []
@@ -220,10 +227,10 @@ def _sb3_classes() -> tuple[type, type]:
     class ClipRewards(VecEnvWrapper):
         """PPO trains on ``sign(reward)``; VecMonitor below still logs the raw score differences."""
 
-        def reset(self) -> np.ndarray:  # type: ignore[override]
+        def reset(self) -> VecEnvObs:
             return self.venv.reset()
 
-        def step_wait(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict]]:
+        def step_wait(self) -> VecEnvStepReturn:
             obs, rewards, dones, infos = self.venv.step_wait()
             return obs, np.sign(rewards).astype(np.float32), dones, infos
 

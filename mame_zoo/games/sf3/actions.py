@@ -30,7 +30,7 @@ punches and the P2 Roundhouse Kick are on ``:INPUTS``; P1's three kicks and P2's
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import gymnasium
 import numpy as np
@@ -99,7 +99,7 @@ NO_MOVE, NO_ATTACK = N_MOVES - 1, N_ATTACKS - 1
 ACTION_SCHEMES = ("multi_discrete", "discrete", "combined")
 
 
-def action_space(scheme: str = "multi_discrete") -> gymnasium.spaces.Space:
+def action_space(scheme: str = "multi_discrete") -> gymnasium.spaces.Discrete | gymnasium.spaces.MultiDiscrete:
     """The action space of one agent under ``scheme`` (see :data:`ACTION_SCHEMES` and the module docstring)."""
     _check_scheme(scheme)
     if scheme == "multi_discrete":
@@ -141,7 +141,7 @@ def decode(action: Any, scheme: str = "multi_discrete") -> tuple[int, int]:
         action = action.item()
     if isinstance(action, (bool, np.bool_)) or not isinstance(action, (int, np.integer)):
         raise InvalidAction(f"a {scheme} SF3 action is an int, got {action!r}")
-    n = int(action_space(scheme).n)  # type: ignore[attr-defined]
+    n = int(cast("gymnasium.spaces.Discrete", action_space(scheme)).n)  # discrete/combined: a Discrete space
     a = int(action)
     if not 0 <= a < n:
         raise InvalidAction(f"SF3 {scheme} action {a} out of range [0, {n})")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypedDict
 
 from mame_zoo.errors import InvalidGameSpec
 from mame_zoo.games.sf3.actions import player_fields
@@ -185,8 +186,16 @@ def cursor_direction(cell: tuple[int, int], target: str | int | Character) -> st
     if GRID.get(cell) == goal:
         return None
     n = len(RIGHT_RING)
-    ahead = (RIGHT_RING.index(goal.cell) - RIGHT_RING.index(cell)) % n  # type: ignore[arg-type]
+    ahead = (RIGHT_RING.index(goal.cell) - RIGHT_RING.index(cell)) % n
     return "right" if ahead <= n - ahead else "left"
+
+
+class _PressTiming(TypedDict):
+    """Keyword arguments of :class:`~mame_zoo.spec.PressUntil` shared by the select-state waits."""
+
+    press: int
+    release: int
+    max_presses: int
 
 
 def selection_ops(player: int, name: str | int, art: int | str = 1, colour: int | str = 1, *,
@@ -214,7 +223,7 @@ def selection_ops(player: int, name: str | int, art: int | str = 1, colour: int 
     y, x = c.cell
     f = player_fields(player)
     v = SELECT_VARS
-    wait = {"press": 1, "release": 1, "max_presses": max_wait}
+    wait: _PressTiming = {"press": 1, "release": 1, "max_presses": max_wait}
     buttons: dict[Input, int] = {f[b]: 1 for b in OUTFIT_BUTTONS[col]}
     ops: list[StartOp] = [
         PressUntil({}, v[pvar("select_state", player)], 2, **wait),

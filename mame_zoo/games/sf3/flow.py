@@ -157,7 +157,7 @@ class SF3Rules(Rules):
         return 1 if self.mode == "vs_cpu" else 2
 
     @property
-    def wants_noop(self) -> bool:
+    def wants_noop(self) -> bool:  # type: ignore[override]  # a read-only view of Rules.wants_noop
         """True while the env should override the agents with no-ops (a bonus stage with ``bonus="skip"``)."""
         return self.in_bonus and self.bonus == "skip"
 

@@ -140,7 +140,8 @@ class SF3Game(Game):
         require_romset(SYSTEM, paths)
         return MachineConfig(SYSTEM, {}, tuple(paths))
 
-    def action_space(self, agent: str, full_action_space: bool) -> gymnasium.spaces.Space:
+    def action_space(self, agent: str,
+                     full_action_space: bool) -> gymnasium.spaces.Discrete | gymnasium.spaces.MultiDiscrete:
         return action_space(self.action_scheme)
 
     def noop_action(self, agent: str, full_action_space: bool) -> Any:

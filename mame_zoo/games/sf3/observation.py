@@ -48,7 +48,7 @@ def _box(key: str) -> spaces.Box:
     return spaces.Box(low, high, (1,), np.int16)
 
 
-def _space(key: str) -> spaces.Space:
+def _space(key: str) -> spaces.Discrete | spaces.Box:
     return spaces.Discrete(DISCRETE_SIZES[key]) if key in DISCRETE_SIZES else _box(key)
 
 
