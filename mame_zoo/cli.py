@@ -7,7 +7,6 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import cast
 
 from mame_zoo.errors import MameZooError
 
@@ -47,9 +46,11 @@ def _doctor(args: argparse.Namespace) -> int:
     try:
         import ale_py.roms
 
-        # get_rom_path gives None for a missing ROM: dirname raises TypeError, reported below
-        boxing = cast("os.PathLike[str]", ale_py.roms.get_rom_path("boxing"))
-        print(f"Atari ROMs: {os.path.dirname(boxing)} (from the ale-py wheel)")
+        boxing = ale_py.roms.get_rom_path("boxing")
+        if boxing is None:
+            print("Atari ROMs: boxing.bin is missing from ale-py (reinstall it: pip install --force-reinstall ale-py)")
+        else:
+            print(f"Atari ROMs: {os.path.dirname(boxing)} (from the ale-py wheel)")
     except Exception as exc:  # ale-py missing or broken
         print(f"Atari ROMs: unavailable ({exc})")
     print("Games:")
@@ -65,15 +66,17 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _games(args: argparse.Namespace) -> int:
+    from gymnasium.spaces import Discrete
+
     from mame_zoo.games import declaration
     from mame_zoo.registry import names
 
     for name in names():
         game = declaration(name)
         agents = ", ".join(game.agents)
-        # BUG kept as is by the typing pass: a MultiDiscrete space (sfiii3n_v0) has no .n (AttributeError)
-        actions = game.action_space(game.agents[0], False).n  # type: ignore[union-attr]
-        print(f"{name:<18} agents: {agents:<40} actions: {actions:>2}  {game.description.split('. ')[0]}")
+        space = game.action_space(game.agents[0], False)
+        actions = str(space.n) if isinstance(space, Discrete) else " x ".join(str(int(n)) for n in space.nvec)
+        print(f"{name:<18} agents: {agents:<40} actions: {actions:>5}  {game.description.split('. ')[0]}")
     return 0
 
 

@@ -497,3 +497,14 @@ def test_boxing_match_ends_on_the_clock_at_step_7139(closing: Callable) -> None:
     assert totals == {"first_0": float(first - second), "second_0": float(second - first)}
     with pytest.raises(ResetNeeded):
         env.step({})
+
+
+def test_games_command_lists_every_game(capsys: pytest.CaptureFixture[str]) -> None:
+    """``mame-zoo games``: one line per game with its agents and action space (SF3's is MultiDiscrete)."""
+    from mame_zoo.cli import main
+
+    assert main(["games"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert set(lines) == set(mame_zoo.names())
+    assert "actions:    18" in lines["boxing_v0"] and "first_0, second_0, third_0, fourth_0" in lines["warlords_v0"]
+    assert "actions: 9 x 10" in lines["sfiii3n_v0"]  # a MultiDiscrete space
