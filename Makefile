@@ -26,6 +26,7 @@ demo: setup
 test: setup test-deps ray-venv
 	$(PY) -m ruff check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 ifeq ($(strip $(MAME)),)
 	$(PY) -m pytest -ra
 	@for suite in $(MAME_SUITES); do \

@@ -7,7 +7,7 @@ Quick start::
     obs, infos = env.reset(seed=0)
 """
 
-from mame_zoo import errors
+from mame_zoo import errors, games  # games: registers the shipped games' names (nothing is loaded)
 from mame_zoo.bridge import Bridge, MachineConfig, ReadSpec
 from mame_zoo.declarative import make_from_file
 from mame_zoo.env import MameParallelEnv
@@ -19,4 +19,4 @@ __version__ = "0.1.0"
 register_envs()
 
 __all__ = ["Bridge", "MachineConfig", "MameParallelEnv", "ReadSpec", "SingleAgentEnv", "__version__", "errors",
-           "make", "make_from_file", "names"]
+           "games", "make", "make_from_file", "names"]

@@ -170,9 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
     from mame_zoo.finder import register as register_finder
 
     register_finder(sub)
+    from mame_zoo.play import register as register_play
     from mame_zoo.train.cli import register as register_training
 
     register_training(sub)
+    register_play(sub)
     return parser
 
 

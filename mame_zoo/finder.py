@@ -46,12 +46,12 @@ import numpy as np
 from mame_zoo.bridge import Bridge, MachineConfig, ReadSpec
 from mame_zoo.bridge.client import InputField, SpaceInfo
 from mame_zoo.bridge.process import find_mame, hermetic_args, media_args
+from mame_zoo.core.game import Game
+from mame_zoo.core.ops import Hold, Input, PressUntil, Var, Wait, Write, bcd
 from mame_zoo.declarative.model import DeclarativeGame, Decoder, resolve_media
 from mame_zoo.declarative.write import machine_section, save_vars, var_entry
-from mame_zoo.env import Game
 from mame_zoo.errors import AddressError, InputNotFound, InvalidGameSpec, MameZooError, UnknownGame
 from mame_zoo.roms import rom_paths
-from mame_zoo.spec import Hold, Input, PressUntil, Var, Wait, Write, bcd
 
 MAX_SNAPSHOT = 64 << 20  # bytes of RAM one snapshot may hold
 CHUNK = 0xFFFF  # the bridge's largest step

@@ -20,12 +20,15 @@ feeds scripted events, which is how the tests drive it.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
+
+from mame_zoo.train.cli import env_kwargs, friendly
 
 DIRECTIONS = ("up", "down", "left", "right", "fire")
 
@@ -317,3 +320,30 @@ def play(game: str = "boxing_v0", opponent: str = "cpu", *, side: str | None = N
         session.close()
         pg.display.quit()
     return result
+
+
+# --- the ``play`` subcommand of ``mame-zoo`` ---------------------------------------------------------------
+@friendly
+def _play(args: argparse.Namespace) -> int:
+    result = play(args.game, args.vs, side=args.side, frameskip=args.frameskip, scale=args.scale, fps=args.fps,
+                  max_steps=args.max_steps, episodes=args.episodes, seed=args.seed,
+                  deterministic=args.deterministic, env_kwargs=env_kwargs(args))
+    for i, returns in enumerate(result.episodes):
+        print(f"match {i + 1}: " + ", ".join(f"{a} {r:+g}" for a, r in returns.items()))
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add ``play`` to the subparsers of ``mame-zoo``'s argument parser (sets ``func``)."""
+    p = subparsers.add_parser("play", help="play in a window (pygame) vs the CPU, another human or a checkpoint")
+    p.add_argument("game", nargs="?", default="boxing_v0")
+    p.add_argument("--vs", default="cpu", help="'cpu' (default), 'human' or a checkpoint (.zip or run folder)")
+    p.add_argument("--side", help="your agent against a checkpoint (default the first)")
+    p.add_argument("--frameskip", type=int, help="frames per step (default 1, or the checkpoint's)")
+    p.add_argument("--scale", type=int, default=3, help="window zoom")
+    p.add_argument("--fps", type=float, help="steps per second (default real time; 0: unthrottled)")
+    p.add_argument("--max-steps", type=int)
+    p.add_argument("--episodes", type=int, help="quit after N matches (default: until the window is closed)")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--deterministic", action="store_true")
+    p.set_defaults(func=_play)

@@ -1,4 +1,9 @@
-"""Looking games up by name: ``mame_zoo.make("boxing_v0")``, listing, did-you-mean errors."""
+"""The table of game names: registering (by name and module path only: nothing is imported or parsed until a
+game is asked for), looking up (``mame_zoo.make("boxing_v0")``, did-you-mean errors) and listing.
+
+The shipped games are added by :mod:`mame_zoo.games` when ``mame_zoo`` is imported; game files by
+:func:`mame_zoo.declarative.register`.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +15,18 @@ from typing import Any, Literal
 
 from mame_zoo.errors import UnknownGame
 
+#: environment name -> the module that holds the game (``GAME``, ``parallel_env``, ``env``, ``raw_env``)
+REGISTRY: dict[str, str] = {}
+
 
 def names() -> list[str]:
     """Every registered environment name, e.g. ``["boxing_v0", ...]``."""
-    from mame_zoo.games import REGISTRY
-
     return sorted(REGISTRY)
 
 
 def resolve(name: str) -> str:
     """The registered name for ``name``: exact (``boxing_v0``), unversioned (``boxing`` -> newest) or
     PettingZoo-style with another version (``boxing_v2`` -> error naming the versions we have)."""
-    from mame_zoo.games import REGISTRY
-
     if not isinstance(name, str):
         raise UnknownGame(f"game names are strings, got {type(name).__name__}")
     key = name.strip().lower().replace("-", "_")
@@ -45,8 +49,6 @@ def resolve(name: str) -> str:
 def make(name: str, api: Literal["parallel", "aec", "raw"] = "parallel", **kwargs: Any) -> Any:
     """Create a registered game's environment: ``"parallel"`` (default), ``"aec"`` (with order checks) or
     ``"raw"`` (AEC without wrappers). ``kwargs`` go to :class:`~mame_zoo.env.MameParallelEnv`."""
-    from mame_zoo.games import REGISTRY
-
     module = importlib.import_module(REGISTRY[resolve(name)])
     factory = {"parallel": module.parallel_env, "aec": module.env, "raw": module.raw_env}.get(api)
     if factory is None:

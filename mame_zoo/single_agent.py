@@ -77,9 +77,9 @@ class SingleAgentEnv(gymnasium.Env):
 
 def register_envs() -> None:
     """Register the single-agent envs with Gymnasium (``gymnasium.make("mame_zoo/Boxing-v0")``)."""
-    from mame_zoo.games.atari import GAMES
+    from mame_zoo.games import SHIPPED
 
-    for env_name in [g.env_name for g in GAMES if g.one_player_mode is not None] + ["sfiii3n_v0"]:
+    for env_name in [name for name, single in SHIPPED.items() if single]:
         env_id = gym_id(env_name)
         if env_id not in gymnasium.registry:
             gymnasium.register(id=env_id, entry_point="mame_zoo.single_agent:SingleAgentEnv",

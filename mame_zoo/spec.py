@@ -1,97 +1,18 @@
-"""Plain-data pieces a game is declared with: RAM variables, start sequences, input maps.
+"""Kept for code that imported ``mame_zoo.spec``: the plain data of game declarations is in :mod:`mame_zoo.core.ops`."""
 
-The environment framework (:mod:`mame_zoo.env`) reads these; games never talk to MAME themselves.
-"""
+from mame_zoo.core.ops import (
+    FrameOutcome,
+    Hold,
+    Input,
+    LoadState,
+    PressUntil,
+    StartOp,
+    Var,
+    Wait,
+    Write,
+    bcd,
+    check_unique,
+)
 
-from __future__ import annotations
-
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-
-from mame_zoo.errors import InvalidGameSpec
-
-Input = tuple[str, str]  # (port tag, field name)
-
-
-@dataclass(frozen=True)
-class Var:
-    """A RAM variable: ``dtype`` value at ``address`` of ``device``'s ``space``."""
-
-    address: int
-    dtype: str = "u8"
-    device: str = ":maincpu"
-    space: str = "program"
-
-
-def bcd(value: int) -> int:
-    """Decode one packed-BCD byte (0x59 -> 59)."""
-    return 10 * ((value >> 4) & 0xF) + (value & 0xF)
-
-
-# --- start sequences: run once from power-on, then saved as the start state ------------------------
-@dataclass(frozen=True)
-class Wait:
-    """Let ``frames`` frames pass with every input released."""
-
-    frames: int
-
-
-@dataclass(frozen=True)
-class Hold:
-    """Hold ``inputs`` (field -> value) for ``frames`` frames; the next operation releases them."""
-
-    inputs: Mapping[Input, int]
-    frames: int
-
-
-@dataclass(frozen=True)
-class PressUntil:
-    """Press ``inputs`` for ``press`` frames then release for ``release`` frames, until ``var`` equals ``value``.
-
-    ``value`` is compared with the raw variable, or with ``bcd(var)`` when ``decode_bcd``. Stops with
-    :class:`~mame_zoo.errors.InvalidGameSpec` after ``max_presses``: the sequence is wrong for this ROM.
-    """
-
-    inputs: Mapping[Input, int]
-    var: Var
-    value: int
-    press: int = 1
-    release: int = 1
-    max_presses: int = 100
-    decode_bcd: bool = False
-
-
-@dataclass(frozen=True)
-class Write:
-    """Write ``value`` into RAM variable ``var`` (e.g. a game setting), then check it reads back."""
-
-    var: Var
-    value: int
-
-
-@dataclass(frozen=True)
-class LoadState:
-    """Load the MAME save state at ``path``, then run one frame."""
-
-    path: str
-
-
-StartOp = Wait | Hold | PressUntil | Write | LoadState
-
-
-def check_unique(names: list[str], what: str) -> None:
-    """Raise :class:`InvalidGameSpec` if ``names`` has duplicates."""
-    seen = set()
-    for name in names:
-        if name in seen:
-            raise InvalidGameSpec(f"duplicate {what} {name!r}")
-        seen.add(name)
-
-
-@dataclass
-class FrameOutcome:
-    """What a game's rules say about one emulated frame."""
-
-    rewards: list[float]
-    terminal: bool = False
-    lives: list[int] = field(default_factory=list)  # per agent; < 0 means that agent is out
+__all__ = ["FrameOutcome", "Hold", "Input", "LoadState", "PressUntil", "StartOp", "Var", "Wait", "Write", "bcd",
+           "check_unique"]

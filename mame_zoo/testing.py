@@ -36,7 +36,8 @@ from pettingzoo import AECEnv, ParallelEnv
 from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test, seed_test
 
 from mame_zoo.bridge.process import is_running, mame_processes
-from mame_zoo.env import Game, MameParallelEnv, make_factories
+from mame_zoo.core.game import Game
+from mame_zoo.env import MameParallelEnv, make_factories
 from mame_zoo.errors import ConformanceError
 
 CHECKS = ("api", "seed", "determinism", "pickle", "close")

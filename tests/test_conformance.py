@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from mame_zoo.core.ops import FrameOutcome
 from mame_zoo.env import Rules
 from mame_zoo.errors import ConformanceError
 from mame_zoo.games.atari import GAMES
-from mame_zoo.spec import FrameOutcome
 from mame_zoo.testing import CHECKS, check_game
 
 pytestmark = pytest.mark.timeout(300)

@@ -20,6 +20,7 @@ from pettingzoo.test import parallel_api_test
 
 import mame_zoo
 from mame_zoo import spec
+from mame_zoo.core.ops import FrameOutcome, Hold, PressUntil, Wait
 from mame_zoo.declarative import (
     DATA_DIR,
     ActionController,
@@ -34,7 +35,7 @@ from mame_zoo.declarative import (
 from mame_zoo.env import MameParallelEnv, Rules
 from mame_zoo.errors import InvalidGameSpec, UnknownGame
 from mame_zoo.games import atari
-from mame_zoo.spec import FrameOutcome, Hold, PressUntil, Wait
+from mame_zoo.games.atari_rules import TennisRules
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -93,8 +94,8 @@ def test_every_builtin_atari_game_is_a_game_file() -> None:
         assert again.env_name == game.env_name and again.vars == game.vars and again.start == game.start
         assert (again.ruleset is None) == (game.name == "tennis")  # Tennis alone uses the Python escape hatch
     assert atari.TENNIS.python_rules is not None
-    assert atari.TENNIS.python_rules.target == "mame_zoo.games.atari:TennisRules"
-    assert isinstance(atari.TENNIS.rules(), atari.TennisRules)
+    assert atari.TENNIS.python_rules.target == "mame_zoo.games.atari_rules:TennisRules"
+    assert isinstance(atari.TENNIS.rules(), TennisRules)
     assert isinstance(atari.BOXING.rules(), DeclarativeRules)
 
 

@@ -15,12 +15,12 @@ import pytest
 from placeholders import make_romset
 
 from mame_zoo.bridge import Bridge, MachineConfig
+from mame_zoo.core.ops import Hold, PressUntil, Var, Write
 from mame_zoo.errors import InvalidGameSpec, ResetNeeded, RomNotFound
 from mame_zoo.games import sfiii3n_v0
 from mame_zoo.games.sf3 import FRAME_VARS, SELECT_VARS, SF3Controller
 from mame_zoo.games.sf3.game import SF3Game
 from mame_zoo.roms import find_romset, rom_paths
-from mame_zoo.spec import Hold, PressUntil, Var, Write
 
 
 @pytest.fixture(scope="module")

@@ -17,12 +17,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mame_zoo.core.ops import FrameOutcome, Hold, PressUntil, Var
 from mame_zoo.errors import InvalidAction, InvalidGameSpec
 from mame_zoo.games.sf3 import actions, characters, memory
 from mame_zoo.games.sf3.actions import SF3Controller, action_space, decode
 from mame_zoo.games.sf3.flow import SF3Rules
 from mame_zoo.games.sf3.observation import observation, observation_space
-from mame_zoo.spec import FrameOutcome, Hold, PressUntil, Var
 
 # --- trace helpers -------------------------------------------------------------------------------------------
 BASE: dict[str, int] = {name: 0 for name in memory.FRAME_VARS}

@@ -41,6 +41,7 @@ from mame_zoo.declarative.model import (
 from mame_zoo.declarative.parse import FORMAT_VERSION, load, loads
 from mame_zoo.declarative.write import save_vars, var_entry
 from mame_zoo.errors import InvalidGameSpec
+from mame_zoo.registry import REGISTRY
 
 #: the folder of the built-in game files
 DATA_DIR = Path(__file__).resolve().parent.parent / "games" / "data"
@@ -92,8 +93,6 @@ def register(source: str | os.PathLike[str] | DeclarativeGame, *, replace: bool 
     Returns its environment name (``<game.name>_v<game.version>``). A name that is already registered raises
     :class:`~mame_zoo.errors.InvalidGameSpec` unless ``replace`` (built-in games are never replaced).
     """
-    from mame_zoo.games import REGISTRY
-
     game = source if isinstance(source, DeclarativeGame) else load_game(source)
     name = game.env_name
     module_name = _MODULE_PREFIX + name
@@ -112,8 +111,6 @@ def register(source: str | os.PathLike[str] | DeclarativeGame, *, replace: bool 
 
 def unregister(name: str) -> None:
     """Remove a game added by :func:`register` (built-in games cannot be removed)."""
-    from mame_zoo.games import REGISTRY
-
     module_name = REGISTRY.get(name, "")
     if not module_name.startswith(_MODULE_PREFIX):
         raise InvalidGameSpec(f"{name} was not added by mame_zoo.declarative.register")

@@ -17,10 +17,10 @@ import gymnasium
 import numpy as np
 
 from mame_zoo.bridge import MachineConfig
-from mame_zoo.env import Controller, Game, Rules
+from mame_zoo.core.game import Controller, Game, Rules
+from mame_zoo.core.ops import FrameOutcome, Input, StartOp, Var, Wait
 from mame_zoo.errors import InvalidGameSpec
 from mame_zoo.roms import atari_rom, require_romset, rom_paths
-from mame_zoo.spec import FrameOutcome, Input, StartOp, Var, Wait
 
 TYPE_SIZES = {"u8": 1, "s8": 1, "u16": 2, "s16": 2, "u32": 4, "s32": 4}
 

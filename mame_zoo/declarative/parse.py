@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from mame_zoo import spec as spec_module
 from mame_zoo.bridge.client import forbidden_option
+from mame_zoo.core import ops as spec_module
+from mame_zoo.core.ops import Hold, Input, PressUntil, StartOp, Var, Wait, Write
 from mame_zoo.declarative.model import (
     BUILTIN_TABLES,
     TYPE_SIZES,
@@ -34,7 +35,6 @@ from mame_zoo.declarative.model import (
     Wiring,
 )
 from mame_zoo.errors import InvalidGameSpec
-from mame_zoo.spec import Hold, Input, PressUntil, StartOp, Var, Wait, Write
 
 if sys.version_info >= (3, 11):
     import tomllib

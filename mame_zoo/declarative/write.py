@@ -11,9 +11,9 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from mame_zoo.core.ops import Var
 from mame_zoo.declarative.model import Decoder
 from mame_zoo.errors import InvalidGameSpec
-from mame_zoo.spec import Var
 
 if sys.version_info >= (3, 11):
     import tomllib

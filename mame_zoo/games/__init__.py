@@ -1,7 +1,8 @@
-"""The games: one module per versioned environment, each exposing ``env()``, ``parallel_env()``, ``raw_env()``.
+"""The shipped games: one module per versioned environment (``mame_zoo.games.boxing_v0``...), each exposing
+``GAME``, ``env()``, ``parallel_env()`` and ``raw_env()``.
 
-The registry (:data:`REGISTRY`) is the single list of shipped games; :func:`mame_zoo.make` and the
-command line read it.
+Importing this package registers the games' names only (:data:`SHIPPED`); a game's module, and with it its
+game file, is loaded when the game is first asked for.
 """
 
 from __future__ import annotations
@@ -9,18 +10,21 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from mame_zoo.env import Game
-from mame_zoo.games.atari import GAMES as ATARI_GAMES
+from mame_zoo.core.game import Game
+from mame_zoo.registry import REGISTRY, resolve
 
-#: environment name -> module path
-REGISTRY: dict[str, str] = {g.env_name: f"mame_zoo.games.{g.env_name}" for g in ATARI_GAMES}
-REGISTRY["sfiii3n_v0"] = "mame_zoo.games.sfiii3n_v0"
+#: every shipped game -> whether it has a single-agent mode against the console (a Gymnasium env
+#: ``mame_zoo/<Game>-v<N>``). Names and flags are checked against the games' declarations in tests/test_registry.py.
+SHIPPED: dict[str, bool] = {
+    "boxing_v0": True, "combat_tank_v0": False, "ice_hockey_v0": True, "pong_v0": False, "sfiii3n_v0": True,
+    "surround_v0": True, "tennis_v0": True, "warlords_v0": False,
+}
+for _name in SHIPPED:
+    REGISTRY[_name] = f"mame_zoo.games.{_name}"
 
 
 def load(name: str) -> ModuleType:
     """The module of a registered game (``"boxing_v0"`` or ``"boxing"`` for the newest version)."""
-    from mame_zoo.registry import resolve
-
     return importlib.import_module(REGISTRY[resolve(name)])
 
 
@@ -30,4 +34,4 @@ def declaration(name: str) -> Game:
     return game
 
 
-__all__ = ["REGISTRY", "declaration", "load"]
+__all__ = ["SHIPPED", "declaration", "load"]

@@ -6,18 +6,17 @@ reproduce Multi-Agent-ALE's per-player rewards and terminal conditions
 (``Farama-Foundation/Multi-Agent-ALE`` ``src/games/supported/*.cpp``), so that code written for
 ``pettingzoo.atari`` runs unchanged. Agents are ``first_0``, ``second_0``, ``third_0``, ``fourth_0``.
 
-Tennis' rules are more than the file format says; its file names :class:`TennisRules` (the format's Python
-escape hatch). The constants below describe the 2600's controls for code that drives MAME directly.
+Tennis' rules are more than the file format says; its file names
+:class:`~mame_zoo.games.atari_rules.TennisRules` (the format's Python escape hatch). The constants below
+describe the 2600's controls for code that drives MAME directly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 
+from mame_zoo.core.ops import Input
 from mame_zoo.declarative import ATARI_TABLE, DeclarativeGame, load_builtin
-from mame_zoo.env import Rules
-from mame_zoo.spec import FrameOutcome, Input
 
 AGENT_NAMES = ("first_0", "second_0", "third_0", "fourth_0")
 
@@ -52,39 +51,6 @@ PADDLES: tuple[tuple[Input, Input], ...] = (
 # ALE paddle resistance (ale_state.hpp): start, limits and the change per RIGHT/LEFT frame (the game files'
 # [dial] sections hold the same numbers).
 PADDLE_START, PADDLE_MIN, PADDLE_MAX, PADDLE_DELTA = 408823, 27450, 790196, 23000
-
-
-class TennisRules(Rules):
-    """Tennis: a point or game won is +1 (zero-sum); the server stalling 180 frames gets -1."""
-
-    STALL_LIMIT = 180
-
-    def reset(self, values: Mapping[str, int]) -> None:
-        self.points = values["points_first"] - values["points_second"]
-        self.games = values["games_first"] - values["games_second"]
-        self.turns = 0
-        self.stall = 0
-
-    def frame(self, values: Mapping[str, int]) -> FrameOutcome:
-        points = values["points_first"] - values["points_second"]
-        games = values["games_first"] - values["games_second"]
-        r = 0.0
-        if games != self.games:
-            r = float(games - self.games)
-            self.turns += 1
-        elif points != self.points:
-            r = float(points - self.points)
-        self.points, self.games = points, games
-        rewards = [r, -r]
-        # Tennis.cpp: the counter restarts when 0xCC is 0 and always counts this frame; a timed-out serve
-        # replaces the frame's rewards (scoring cannot happen on the same frame).
-        self.stall = (0 if values["serve"] == 0 else self.stall) + 1
-        if self.stall >= self.STALL_LIMIT:
-            rewards = [-1.0, 0.0] if self.turns % 2 == 0 else [0.0, -1.0]
-            self.stall = 0
-        mine, theirs = values["games_first"], values["games_second"]
-        terminal = (mine >= 6 and games >= 2) or (theirs >= 6 and -games >= 2) or mine == 7 or theirs == 7
-        return FrameOutcome(rewards, terminal)
 
 
 def _builtin(stem: str) -> DeclarativeGame:

@@ -1,4 +1,5 @@
-"""The ``train``, ``eval``, ``play`` and ``record`` subcommands of ``mame-zoo`` (see :func:`register`)."""
+"""The ``train``, ``eval`` and ``record`` subcommands of ``mame-zoo`` (see :func:`register`; ``play`` is in
+:mod:`mame_zoo.play`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from mame_zoo.train.selfplay import TrainConfig
 _DEFAULTS = TrainConfig()
 
 
-def _friendly(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+def friendly(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Report user errors (bad checkpoint path, mismatched settings, missing extra) in one line, exit code 2."""
 
     @functools.wraps(fn)
@@ -28,12 +29,12 @@ def _friendly(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
     return run
 
 
-def _env_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+def env_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     mame = getattr(args, "mame", None)
     return {"mame": mame} if mame else {}
 
 
-@_friendly
+@friendly
 def _train(args: argparse.Namespace) -> int:
     from mame_zoo.train.selfplay import train
 
@@ -47,7 +48,7 @@ def _train(args: argparse.Namespace) -> int:
         max_cycles=args.max_cycles, seed=args.seed,
         resume=args.resume, progress=not args.no_progress, torch_threads=args.torch_threads or None,
         update_threads=args.update_threads or None,
-        video_every=args.video_every, env_kwargs=_env_kwargs(args))
+        video_every=args.video_every, env_kwargs=env_kwargs(args))
     final = train(cfg)
     print(f"final model: {final}")
     return 0
@@ -67,7 +68,7 @@ def _limit_torch_threads(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.torch_threads)
 
 
-@_friendly
+@friendly
 def _eval(args: argparse.Namespace) -> int:
     from mame_zoo.train.evaluate import evaluate
     from mame_zoo.train.policy import load_policy
@@ -78,7 +79,7 @@ def _eval(args: argparse.Namespace) -> int:
     for opponent in args.vs:
         result = evaluate(player, opponent, episodes=args.episodes, seed=args.seed, deterministic=args.deterministic,
                           game=args.game, frameskip=args.frameskip, side=args.side, max_steps=args.max_steps,
-                          video_folder=args.video, progress=not args.no_progress, env_kwargs=_env_kwargs(args))
+                          video_folder=args.video, progress=not args.no_progress, env_kwargs=env_kwargs(args))
         results.append(result)
         print(result.summary(), flush=True)
     if len(results) > 1:
@@ -93,24 +94,12 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
-@_friendly
-def _play(args: argparse.Namespace) -> int:
-    from mame_zoo.play import play
-
-    result = play(args.game, args.vs, side=args.side, frameskip=args.frameskip, scale=args.scale, fps=args.fps,
-                  max_steps=args.max_steps, episodes=args.episodes, seed=args.seed,
-                  deterministic=args.deterministic, env_kwargs=_env_kwargs(args))
-    for i, returns in enumerate(result.episodes):
-        print(f"match {i + 1}: " + ", ".join(f"{a} {r:+g}" for a, r in returns.items()))
-    return 0
-
-
-@_friendly
+@friendly
 def _record(args: argparse.Namespace) -> int:
     from mame_zoo.train.evaluate import evaluate
 
     _limit_torch_threads(args)
-    kwargs = _env_kwargs(args)
+    kwargs = env_kwargs(args)
     result = evaluate(args.player, args.vs, episodes=args.episodes, seed=args.seed, deterministic=args.deterministic,
                       game=args.game, frameskip=args.frameskip, side=args.side, max_steps=args.max_steps,
                       video_folder=args.out, video_format=args.format, video_every=args.every,
@@ -122,7 +111,7 @@ def _record(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    """Add ``train``, ``eval``, ``play`` and ``record`` to the subparsers of ``mame-zoo``'s argument parser.
+    """Add ``train``, ``eval`` and ``record`` to the subparsers of ``mame-zoo``'s argument parser.
 
     Each subcommand sets ``func`` (called with the parsed namespace, returns an exit code). The top-level
     ``--mame`` option, when given, is passed on to the envs.
@@ -193,19 +182,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--every", type=int, default=1, help="keep every Nth step's frame")
     p.add_argument("--scale", type=int, default=2, help="integer upscaling of the video")
     p.set_defaults(func=_record)
-
-    p = subparsers.add_parser("play", help="play in a window (pygame) vs the CPU, another human or a checkpoint")
-    p.add_argument("game", nargs="?", default="boxing_v0")
-    p.add_argument("--vs", default="cpu", help="'cpu' (default), 'human' or a checkpoint (.zip or run folder)")
-    p.add_argument("--side", help="your agent against a checkpoint (default the first)")
-    p.add_argument("--frameskip", type=int, help="frames per step (default 1, or the checkpoint's)")
-    p.add_argument("--scale", type=int, default=3, help="window zoom")
-    p.add_argument("--fps", type=float, help="steps per second (default real time; 0: unthrottled)")
-    p.add_argument("--max-steps", type=int)
-    p.add_argument("--episodes", type=int, help="quit after N matches (default: until the window is closed)")
-    p.add_argument("--seed", type=int)
-    p.add_argument("--deterministic", action="store_true")
-    p.set_defaults(func=_play)
 
 
 def main(argv: list[str] | None = None) -> int:

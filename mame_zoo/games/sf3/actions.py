@@ -35,9 +35,9 @@ from typing import Any, cast
 import gymnasium
 import numpy as np
 
-from mame_zoo.env import Controller
+from mame_zoo.core.game import Controller
+from mame_zoo.core.ops import Input
 from mame_zoo.errors import InvalidAction
-from mame_zoo.spec import Input
 
 INPUTS = ":INPUTS"
 EXTRA = ":EXTRA"

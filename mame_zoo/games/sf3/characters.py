@@ -22,10 +22,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypedDict
 
+from mame_zoo.core.ops import Hold, Input, PressUntil, StartOp
 from mame_zoo.errors import InvalidGameSpec
 from mame_zoo.games.sf3.actions import player_fields
 from mame_zoo.games.sf3.memory import SELECT_VARS, face_var, pvar
-from mame_zoo.spec import Hold, Input, PressUntil, StartOp
 
 
 @dataclass(frozen=True)

@@ -44,10 +44,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from mame_zoo.env import Rules
+from mame_zoo.core.game import Rules
+from mame_zoo.core.ops import FrameOutcome
 from mame_zoo.games.sf3.memory import BONUS_CHAR_IDS, SCREEN_CONTINUE, pvar
 from mame_zoo.games.sf3.observation import health, max_health, observation
-from mame_zoo.spec import FrameOutcome
 
 MODES = ("versus", "vs_cpu")
 BONUS_MODES = ("skip", "play")

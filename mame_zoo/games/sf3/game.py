@@ -16,7 +16,8 @@ from typing import Any
 import gymnasium
 
 from mame_zoo.bridge import MachineConfig
-from mame_zoo.env import Controller, Game, Rules
+from mame_zoo.core.game import Controller, Game, Rules
+from mame_zoo.core.ops import Hold, PressUntil, StartOp, Wait, Write
 from mame_zoo.games.sf3.actions import (
     COIN1,
     COIN2,
@@ -32,7 +33,6 @@ from mame_zoo.games.sf3.flow import BONUS_MODES, SF3Rules
 from mame_zoo.games.sf3.memory import FLOW_VARS, FRAME_VARS
 from mame_zoo.games.sf3.observation import observation_space
 from mame_zoo.roms import require_romset, rom_paths
-from mame_zoo.spec import Hold, PressUntil, StartOp, Wait, Write
 
 SYSTEM = "sfiii3n"
 BOOT_FRAMES = 900  # power-on to attract mode; no public figure exists (docs/sf3.md §5), so be generous

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mame_zoo.spec import Var
+from mame_zoo.core.ops import Var
 
 MAIN = ":maincpu"
 

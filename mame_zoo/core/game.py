@@ -1,0 +1,116 @@
+"""The interfaces every game implements: :class:`Game` (the declaration the framework reads), :class:`Rules` (rewards
+and episode end over RAM values) and :class:`Controller` (actions to MAME inputs). Pure Python: no MAME, no
+PettingZoo; the environment (:mod:`mame_zoo.env`) runs any :class:`Game`.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import gymnasium
+
+from mame_zoo.core.ops import FrameOutcome, Input, StartOp, Var, Wait
+
+if TYPE_CHECKING:  # the bridge's plain configuration type, named in a signature only
+    from mame_zoo.bridge import MachineConfig
+
+
+class Rules(abc.ABC):
+    """A game's per-frame reward and terminal logic over named RAM variables (pure Python, no MAME)."""
+
+    @abc.abstractmethod
+    def reset(self, values: Mapping[str, int]) -> None:
+        """Prime the rules with the variables' values at the start of an episode."""
+
+    @abc.abstractmethod
+    def frame(self, values: Mapping[str, int]) -> FrameOutcome:
+        """Rewards per agent, terminal flag and lives after one emulated frame."""
+
+    #: True while the agents' actions must be ignored (e.g. SF3 bonus stages with bonus="skip")
+    wants_noop: bool = False
+
+    def end_step(self) -> dict[str, Any]:
+        """Info shared by every agent after a step (default: nothing); may reset per-step bookkeeping."""
+        return {}
+
+    def forced_inputs(self) -> dict[Input, int]:
+        """Inputs set for the next step whatever the agents do (e.g. a coin on a continue screen)."""
+        return {}
+
+
+class Controller(abc.ABC):
+    """Turns the agents' actions into MAME input values (may keep state, e.g. paddle positions)."""
+
+    #: every input field the controller drives
+    inputs: tuple[Input, ...]
+
+    @abc.abstractmethod
+    def reset(self) -> dict[Input, int]:
+        """Forget state; return the neutral value of every input."""
+
+    @abc.abstractmethod
+    def encode(self, actions: Mapping[str, int], frames: int) -> dict[Input, int]:
+        """Input values for one step of ``frames`` frames (agents absent from ``actions`` do nothing)."""
+
+
+class Game(abc.ABC):
+    """A game declaration: what the framework needs to know, as data plus small rule/controller objects."""
+
+    name: str
+    version: int
+    description: str  # a paragraph for the docs and ``mame-zoo games``
+    agents: tuple[str, ...]
+    vars: Mapping[str, Var]  # read on every frame, handed to the rules
+    start: Sequence[StartOp]  # from power-on to the saved start state
+    #: run after every load of the start state, before the first observation. Needs >= 3 frames: MAME's
+    #: screen content is not part of a save state, so the first frames after a load show stale pixels.
+    restart: Sequence[StartOp] = (Wait(3),)
+    render_fps: int = 60
+
+    @property
+    def env_name(self) -> str:
+        """Versioned name, e.g. ``boxing_v0``."""
+        return f"{self.name}_v{self.version}"
+
+    @abc.abstractmethod
+    def machine(self, rom_path: str | Sequence[str] | None) -> MachineConfig:
+        """The MAME machine to run (raises :class:`~mame_zoo.errors.RomNotFound` if its ROM is absent)."""
+
+    @abc.abstractmethod
+    def action_space(self, agent: str,
+                     full_action_space: bool) -> gymnasium.spaces.Discrete | gymnasium.spaces.MultiDiscrete:
+        """The action space of ``agent`` (``Discrete`` or ``MultiDiscrete``)."""
+
+    def noop_action(self, agent: str, full_action_space: bool) -> Any:
+        """The action that does nothing (default 0)."""
+        return 0
+
+    @abc.abstractmethod
+    def controller(self, full_action_space: bool) -> Controller:
+        """A fresh controller."""
+
+    @abc.abstractmethod
+    def rules(self) -> Rules:
+        """A fresh rules object."""
+
+    @abc.abstractmethod
+    def frame_shape(self) -> tuple[int, int]:
+        """(height, width) of observations (after :attr:`crop`)."""
+
+    #: the observed part of MAME's screen as (top, bottom, left, right); None: all of it
+    crop: tuple[int, int, int, int] | None = None
+
+    ram_obs: tuple[Var, int] | None = None  # (start, size) of the RAM observation, if the game offers one
+
+    def ram_state_space(self) -> gymnasium.spaces.Dict | None:
+        """The space of the game's RAM-state dict (health, timer, ...), or None if it has none."""
+        return None
+
+    def ram_state(self, rules: Rules, agent_index: int) -> dict[str, Any] | None:
+        """The RAM-state dict of the last frame from ``agent_index``'s point of view (see :meth:`ram_state_space`)."""
+        return None
+
+
+__all__ = ["Controller", "Game", "Rules"]
