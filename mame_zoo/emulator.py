@@ -17,7 +17,7 @@ import numpy as np
 from mame_zoo.bridge import Bridge, MachineConfig, ReadSpec
 from mame_zoo.bridge.process import find_mame, query
 from mame_zoo.bridge.protocol import TYPES
-from mame_zoo.errors import AddressError
+from mame_zoo.errors import AddressError, InvalidOption, OptionTypeError
 from mame_zoo.roms import rom_paths
 
 
@@ -87,7 +87,7 @@ class Emulator:
                  sound: bool = False, debug: bool = False, binary_path: str | None = None,
                  media: Mapping[str, str] | None = None, options: Sequence[str] = (), timeout: float = 10.0) -> None:
         if int(frame_ratio) < 1:
-            raise ValueError(f"frame_ratio must be >= 1, got {frame_ratio}")
+            raise InvalidOption(f"frame_ratio must be >= 1, got {frame_ratio}")
         self.env_id = env_id
         self.frame_ratio = int(frame_ratio)
         self.memory_addresses = dict(memory_addresses)
@@ -119,7 +119,7 @@ class Emulator:
         for action in actions:
             value = getattr(action, "value", action)  # MAMEToolkit passed Enum members' values too
             if not isinstance(value, Action):
-                raise TypeError(f"actions must be Action objects, got {type(value).__name__}")
+                raise OptionTypeError(f"actions must be Action objects, got {type(value).__name__}")
             wanted.add(self._bridge.field(value.port, value.field))
         inputs = {fid: 0 for fid in self._held - wanted}
         inputs.update({fid: 1 for fid in wanted})

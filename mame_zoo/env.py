@@ -23,7 +23,7 @@ from mame_zoo.bridge import Agg, Bridge, MachineConfig, ReadSpec
 from mame_zoo.bridge.process import find_mame, version_name
 from mame_zoo.core.game import Controller, Game, Rules
 from mame_zoo.core.ops import Hold, Input, LoadState, PressUntil, StartOp, Var, Wait, Write, bcd
-from mame_zoo.errors import InvalidAction, InvalidGameSpec, MameZooError, ResetNeeded, StateError
+from mame_zoo.errors import InvalidAction, InvalidGameSpec, InvalidOption, MameZooError, ResetNeeded, StateError
 from mame_zoo.roms import find_romset
 
 ObsType = Literal["rgb_image", "grayscale_image", "ram"]
@@ -114,24 +114,24 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
                           render_mode, noop_max, rom_path, mame, timeout, ram_state, mame_window, throttle, sound,
                           state_cache, boot_timeout)
         if not isinstance(obs_type, str) or obs_type not in _OBS_ALIASES:
-            raise ValueError(f"obs_type must be one of {sorted(_OBS_ALIASES)}, got {obs_type!r}")
+            raise InvalidOption(f"obs_type must be one of {sorted(_OBS_ALIASES)}, got {obs_type!r}")
         if not _is_int(frameskip) or not 1 <= frameskip <= 1000:
-            raise ValueError(f"frameskip must be an int from 1 to 1000, got {frameskip!r}")
+            raise InvalidOption(f"frameskip must be an int from 1 to 1000, got {frameskip!r}")
         if not 0.0 <= float(repeat_action_probability) <= 1.0:
-            raise ValueError(f"repeat_action_probability must be in [0, 1], got {repeat_action_probability}")
+            raise InvalidOption(f"repeat_action_probability must be in [0, 1], got {repeat_action_probability}")
         if not _is_int(max_cycles) or max_cycles < 1:
-            raise ValueError(f"max_cycles must be a positive int, got {max_cycles!r}")
+            raise InvalidOption(f"max_cycles must be a positive int, got {max_cycles!r}")
         if render_mode not in (None, "rgb_array", "human"):
-            raise ValueError(f"render_mode must be None, 'rgb_array' or 'human', got {render_mode!r}")
+            raise InvalidOption(f"render_mode must be None, 'rgb_array' or 'human', got {render_mode!r}")
         for name, seconds in (("timeout", timeout), ("boot_timeout", boot_timeout)):
             if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real) or not 0 < seconds < float("inf"):
-                raise ValueError(f"{name} must be a positive number of seconds, got {seconds!r}")
+                raise InvalidOption(f"{name} must be a positive number of seconds, got {seconds!r}")
         if not _is_int(noop_max) or noop_max < 0:
-            raise ValueError(f"noop_max must be an int >= 0, got {noop_max!r}")
+            raise InvalidOption(f"noop_max must be an int >= 0, got {noop_max!r}")
         if obs_type == "ram" and game.ram_obs is None:
-            raise ValueError(f"{game.env_name} has no RAM observation")
+            raise InvalidOption(f"{game.env_name} has no RAM observation")
         if ram_state and game.ram_state_space() is None:
-            raise ValueError(f"{game.env_name} has no RAM-state observation (ram_state=True)")
+            raise InvalidOption(f"{game.env_name} has no RAM-state observation (ram_state=True)")
         self.game = game
         self.obs_type: ObsType = _OBS_ALIASES[obs_type]  # type: ignore[assignment]
         self.frameskip = int(frameskip)

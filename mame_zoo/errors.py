@@ -85,3 +85,11 @@ class ResetNeeded(MameZooError, RuntimeError):
 
 class ConformanceError(MameZooError, AssertionError):
     """A game failed one of the conformance checks of :mod:`mame_zoo.testing`."""
+
+
+class InvalidOption(MameZooError, ValueError):
+    """An option or argument whose value mame_zoo cannot use (out of range, unknown name, conflicting settings)."""
+
+
+class OptionTypeError(MameZooError, TypeError):
+    """An option or argument of the wrong type."""

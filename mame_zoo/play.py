@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from mame_zoo.errors import InvalidOption
 from mame_zoo.train.cli import env_kwargs, friendly
 
 DIRECTIONS = ("up", "down", "left", "right", "fire")
@@ -158,7 +159,7 @@ class _Session:
         self.game = resolve(game)
         decl = declaration(self.game)
         if not hasattr(decl, "action_meanings"):
-            raise ValueError(f"{self.game} has no named joystick actions; human play supports the Atari games")
+            raise InvalidOption(f"{self.game} has no named joystick actions; human play supports the Atari games")
         self.meanings = list(decl.action_meanings(False))
         self.agents = list(decl.agents)
         self.single = opponent == "cpu"
@@ -168,9 +169,9 @@ class _Session:
 
             self.policy = load_policy(opponent)
             if self.policy.config.game != self.game:
-                raise ValueError(f"the checkpoint plays {self.policy.config.game}, not {self.game}")
+                raise InvalidOption(f"the checkpoint plays {self.policy.config.game}, not {self.game}")
             if frameskip not in (None, self.policy.config.frameskip):
-                raise ValueError(f"the checkpoint needs frameskip={self.policy.config.frameskip}")
+                raise InvalidOption(f"the checkpoint needs frameskip={self.policy.config.frameskip}")
             frameskip = self.policy.config.frameskip
         self.frameskip = frameskip or 1
         kwargs = {"frameskip": self.frameskip, "render_mode": "rgb_array", **env_kwargs}
@@ -185,7 +186,7 @@ class _Session:
             else:
                 me = side or self.agents[0]
                 if me not in self.agents:
-                    raise ValueError(f"side must be one of {self.agents}, got {me!r}")
+                    raise InvalidOption(f"side must be one of {self.agents}, got {me!r}")
                 self.humans = [me]
             from mame_zoo.train.policy import PolicyAgent, RandomAgent
 
@@ -254,7 +255,7 @@ def play(game: str = "boxing_v0", opponent: str = "cpu", *, side: str | None = N
     """
     pg = _pygame()
     if scale < 1:
-        raise ValueError("scale must be >= 1")
+        raise InvalidOption("scale must be >= 1")
     session = _Session(game, opponent, side, frameskip, seed, deterministic, dict(env_kwargs or {}))
     result = PlayResult()
     os.environ.setdefault("SDL_JOYSTICK_ALLOW_BACKGROUND_EVENTS", "1")

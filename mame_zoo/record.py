@@ -22,6 +22,8 @@ import gymnasium
 import numpy as np
 from pettingzoo.utils.wrappers import BaseParallelWrapper
 
+from mame_zoo.errors import InvalidOption
+
 if TYPE_CHECKING:
     import numpy.typing as npt
 
@@ -60,9 +62,9 @@ class VideoWriter:
     def __init__(self, path: str, fps: float, scale: int = 1) -> None:
         ext = os.path.splitext(path)[1].lower().lstrip(".")
         if ext not in FORMATS:
-            raise ValueError(f"video files must end in .mp4 or .gif, got {path!r}")
+            raise InvalidOption(f"video files must end in .mp4 or .gif, got {path!r}")
         if scale < 1:
-            raise ValueError("scale must be >= 1")
+            raise InvalidOption("scale must be >= 1")
         self.path, self.fps, self.scale, self.format = path, float(fps), int(scale), ext
         self.frames: list[np.ndarray] = []
         self.count = 0
@@ -113,9 +115,9 @@ class _Recorder:
     def __init__(self, folder: str, name_prefix: str, episode_trigger: Callable[[int], bool] | None, fmt: str,
                  every: int, scale: int, fps: float | None, unique_per_process: bool) -> None:
         if fmt not in FORMATS:
-            raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
+            raise InvalidOption(f"fmt must be one of {FORMATS}, got {fmt!r}")
         if every < 1:
-            raise ValueError("every must be >= 1")
+            raise InvalidOption("every must be >= 1")
         self.folder, self.name_prefix, self.fmt = folder, name_prefix, fmt
         self.trigger = episode_trigger or (lambda episode: True)
         self.every, self.scale, self.fps = every, scale, fps
@@ -177,7 +179,7 @@ class RecordParallelEpisodes(BaseParallelWrapper):  # type: ignore[misc]  # pett
                  scale: int = 1, fps: float | None = None, unique_per_process: bool = False) -> None:
         super().__init__(env)
         if getattr(env, "render_mode", None) != "rgb_array":
-            raise ValueError("recording needs the env created with render_mode='rgb_array'")
+            raise InvalidOption("recording needs the env created with render_mode='rgb_array'")
         self.recorder = _Recorder(folder, name_prefix, episode_trigger, fmt, every, scale, fps, unique_per_process)
 
     @property
@@ -220,7 +222,7 @@ class RecordEpisodes(gymnasium.Wrapper):
                  scale: int = 1, fps: float | None = None, unique_per_process: bool = False) -> None:
         super().__init__(env)
         if env.render_mode != "rgb_array":
-            raise ValueError("recording needs the env created with render_mode='rgb_array'")
+            raise InvalidOption("recording needs the env created with render_mode='rgb_array'")
         self.recorder = _Recorder(folder, name_prefix, episode_trigger, fmt, every, scale, fps, unique_per_process)
 
     @property

@@ -13,7 +13,7 @@ import re
 import reprlib
 from typing import Any, Literal
 
-from mame_zoo.errors import UnknownGame
+from mame_zoo.errors import InvalidOption, UnknownGame
 
 #: environment name -> the module that holds the game (``GAME``, ``parallel_env``, ``env``, ``raw_env``)
 REGISTRY: dict[str, str] = {}
@@ -52,5 +52,5 @@ def make(name: str, api: Literal["parallel", "aec", "raw"] = "parallel", **kwarg
     module = importlib.import_module(REGISTRY[resolve(name)])
     factory = {"parallel": module.parallel_env, "aec": module.env, "raw": module.raw_env}.get(api)
     if factory is None:
-        raise ValueError(f"api must be 'parallel', 'aec' or 'raw', got {api!r}")
+        raise InvalidOption(f"api must be 'parallel', 'aec' or 'raw', got {api!r}")
     return factory(**kwargs)

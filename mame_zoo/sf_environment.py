@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from mame_zoo.env import MameParallelEnv
-from mame_zoo.errors import ResetNeeded
+from mame_zoo.errors import InvalidOption, ResetNeeded
 from mame_zoo.games.sf3.game import VERSUS
 from mame_zoo.roms import rom_paths
 
@@ -41,7 +41,7 @@ class Environment:
                  frames_per_step: int = 3, render: bool = False, throttle: bool = False, frame_skip: int = 0,
                  sound: bool = False, debug: bool = False, binary_path: str | None = None, **settings: Any) -> None:
         if int(frames_per_step) < 1 or int(frame_ratio) < 1:
-            raise ValueError("frame_ratio and frames_per_step must be >= 1")
+            raise InvalidOption("frame_ratio and frames_per_step must be >= 1")
         self.env_id = env_id
         self.frames_per_step = int(frames_per_step)
         game = dataclasses.replace(VERSUS.with_single_agent(), difficulty=difficulty, **settings)

@@ -8,7 +8,7 @@ import gymnasium
 import numpy as np
 
 from mame_zoo.env import MameParallelEnv, configure
-from mame_zoo.errors import InvalidAction
+from mame_zoo.errors import InvalidAction, InvalidOption
 
 
 def single_agent_parallel_env(game: str = "boxing_v0", **kwargs: Any) -> MameParallelEnv:
@@ -21,7 +21,7 @@ def single_agent_parallel_env(game: str = "boxing_v0", **kwargs: Any) -> MamePar
 
     decl, env_kwargs = configure(declaration(game), kwargs)
     if not hasattr(decl, "with_single_agent"):
-        raise ValueError(f"{game} has no single-agent mode")
+        raise InvalidOption(f"{game} has no single-agent mode")
     return MameParallelEnv(decl.with_single_agent(), **env_kwargs)
 
 

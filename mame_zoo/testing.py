@@ -38,7 +38,7 @@ from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test, see
 from mame_zoo.bridge.process import is_running, mame_processes
 from mame_zoo.core.game import Game
 from mame_zoo.env import MameParallelEnv, make_factories
-from mame_zoo.errors import ConformanceError
+from mame_zoo.errors import ConformanceError, InvalidOption
 
 CHECKS = ("api", "seed", "determinism", "pickle", "close")
 
@@ -199,7 +199,7 @@ def check_game(game: str | os.PathLike[str] | Game, checks: Sequence[str] = CHEC
     """
     unknown = [c for c in checks if c not in CHECKS]
     if unknown:
-        raise ValueError(f"unknown checks {unknown}; the checks are {', '.join(CHECKS)}")
+        raise InvalidOption(f"unknown checks {unknown}; the checks are {', '.join(CHECKS)}")
     subject = _Game(game, env_kwargs)
     runs: dict[str, Callable[[], None]] = {
         "api": lambda: _check_api(subject, num_cycles), "seed": lambda: _check_seed(subject, num_cycles),

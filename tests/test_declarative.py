@@ -510,7 +510,7 @@ def test_start_state_from_a_file(tmp_path: Path, boxing_rom: str, closing: Calla
 @pytest.mark.parametrize("option", ["-autosave", "-state", "-playback", "-record", "-video", "-nothrottle",
                                     "-rompath", "-debuglog", "-noplugins", "-http_port", "-comm_localhost"])
 def test_game_files_and_machine_configs_refuse_the_same_options(option: str, boxing_rom: str) -> None:
-    """One deny-list for MAME options (mame_zoo.bridge.client.FORBIDDEN_OPTIONS): what a game file may not pass,
+    """One deny-list for MAME options (mame_zoo.bridge.config.FORBIDDEN_OPTIONS): what a game file may not pass,
     MachineConfig refuses too (they disagreed once: -autosave, -state, -playback were accepted in code)."""
     from mame_zoo.bridge import MachineConfig
 

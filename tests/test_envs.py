@@ -30,7 +30,7 @@ from procs import mame_descendants
 
 import mame_zoo
 from mame_zoo.env import MameParallelEnv
-from mame_zoo.errors import InvalidAction, ResetNeeded, UnknownGame
+from mame_zoo.errors import InvalidAction, InvalidOption, MameZooError, OptionTypeError, ResetNeeded, UnknownGame
 from mame_zoo.games.atari import GAMES
 from mame_zoo.testing import trajectory
 
@@ -353,12 +353,22 @@ def test_invalid_action_through_aec(closing: Callable) -> None:
     {"render_mode": "ansi"},
 ], ids=repr)
 def test_invalid_options_raise_value_error(kwargs: dict) -> None:
+    """A bad option is a mame_zoo error (InvalidOption) that is also a ValueError, before any MAME starts."""
     before = mame_descendants()
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidOption) as info:
         MODULES["boxing_v0"].parallel_env(**kwargs)
+    assert isinstance(info.value, ValueError) and isinstance(info.value, MameZooError)
     with pytest.raises(ValueError):
         MODULES["boxing_v0"].env(**kwargs)
     assert mame_descendants() == before
+
+
+def test_wrong_option_types_raise_type_error(boxing_rom: str) -> None:
+    from mame_zoo.bridge import MachineConfig
+
+    with pytest.raises(OptionTypeError) as info:
+        MachineConfig("a2600", {"cart": boxing_rom}, options="-joyport1 pad")  # type: ignore[arg-type]
+    assert isinstance(info.value, TypeError) and isinstance(info.value, MameZooError)
 
 
 def test_actions_after_max_cycles_truncation(closing: Callable) -> None:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import difflib
 import fcntl
 import os
-import re
 import select
 import shutil
-import signal
 import struct
 import subprocess
 import sys
@@ -17,9 +15,7 @@ import threading
 import time
 import warnings
 import weakref
-import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +23,17 @@ import numpy as np
 
 from mame_zoo import _paths
 from mame_zoo.bridge import process
+from mame_zoo.bridge.config import (
+    FORBIDDEN_OPTIONS,
+    FORBIDDEN_PREFIXES,
+    InputField,
+    MachineConfig,
+    MapEntry,
+    SpaceInfo,
+    StepResult,
+    forbidden_option,
+)
+from mame_zoo.bridge.diagnose import exit_error, log_tail, rom_mismatch
 from mame_zoo.bridge.protocol import (
     HEADER,
     MAX_BODY,
@@ -56,164 +63,27 @@ from mame_zoo.bridge.protocol import (
     decode_values,
     pack_str,
 )
+from mame_zoo.bridge.savestate import check_state_path, space_hint, validate_state
 from mame_zoo.errors import (
     AddressError,
     EmulatorClosed,
-    EmulatorCrashed,
     EmulatorTimeout,
     InputNotFound,
     InvalidAction,
+    InvalidOption,
     LuaError,
     MameZooError,
+    OptionTypeError,
     ProtocolError,
     RomChecksumMismatch,
     RomNotFound,
     StateError,
-    UnknownGame,
 )
 
 PIPE_SIZE = 1 << 20  # F_SETPIPE_SZ: a 1 MiB pipe takes a whole frame in one go
 _F_SETPIPE_SZ = 1031
-# MAME's short names are letters, digits and _; anything else (a leading "-" would be read as an option, ""
-# opens MAME's system menu and waits forever) is refused before MAME starts.
-_SYSTEM_NAME = re.compile(r"[A-Za-z0-9_]{1,64}")
-# MAME options no configuration may pass (MachineConfig.options, and so no game file): they would run Lua or
-# debugger scripts besides the bridge, load plugins, open a network port, read the user's configuration, move
-# MAME's files out of its private folder (sharing cfg/nvram/states between processes, writing to $HOME), save,
-# record or replay on their own, or override what the bridge sets from its own arguments (video, window,
-# sound, speed, ROM folders). The one list; names starting with FORBIDDEN_PREFIXES are refused too.
-FORBIDDEN_OPTIONS = frozenset({
-    "autoboot_command", "autoboot_delay", "autoboot_script", "script", "console", "plugin", "plugins", "noplugin",
-    "noplugins", "pluginspath", "debug", "nodebug", "debugscript", "debugger", "debugger_port", "debuglog", "http",
-    "http_port", "http_root", "output", "readconfig", "noreadconfig", "writeconfig", "inipath", "homepath",
-    "cfg_directory", "nvram_directory", "input_directory", "state_directory", "snapshot_directory",
-    "diff_directory", "comment_directory", "share_directory", "state", "autosave", "playback", "record",
-    "exit_after_playback", "wavwrite", "aviwrite", "mngwrite", "snapname", "rompath", "hashpath", "samplepath",
-    "artpath", "ctrlrpath", "fontpath", "cheatpath", "crosshairpath", "swpath", "languagepath", "video", "window",
-    "nowindow", "sound", "throttle", "nothrottle", "log", "oslog", "verbose", "bench", "seconds_to_run", "str",
-    "keyboardprovider", "mouseprovider", "joystickprovider", "lightgunprovider", "comm_localhost",
-    "comm_localport", "comm_remotehost", "comm_remoteport", "comm_framesync", "cheat",
-})
-FORBIDDEN_PREFIXES = ("debug", "http", "comm_", "plugin", "no")
-
-
-def forbidden_option(word: str) -> bool:
-    """True if ``word`` is a MAME option (``-name``) that no configuration may pass (:data:`FORBIDDEN_OPTIONS`)."""
-    name = word.lstrip("-").lower()
-    return word.startswith("-") and (name in FORBIDDEN_OPTIONS or name.startswith(FORBIDDEN_PREFIXES))
-
-
 _DECODE_ERRORS = (MalformedMessage, struct.error, ValueError, IndexError)
 _ERROR = int(Status.ERROR)  # a plain int: compared on every reply
-
-
-def _is_path(value: Any) -> bool:
-    return isinstance(value, (str, os.PathLike))
-
-
-@dataclass(frozen=True)
-class MachineConfig:
-    """What MAME should run: a system (romset) name, optional media and where to look for ROMs.
-
-    Args:
-        system: MAME's short name of the machine, e.g. ``"sfiii3n"`` or ``"a2600"``.
-        media: media slots to fill, e.g. ``{"cart": "/path/boxing.bin"}`` for ``a2600``.
-        rompath: folders (or zip locations) MAME searches for romsets.
-        options: extra MAME command-line options as separate words, e.g. ``("-joyport1", "pad")``.
-    """
-
-    system: str
-    media: Mapping[str, str] = field(default_factory=dict)
-    rompath: Sequence[str] = ()
-    options: Sequence[str] = ()
-
-    def __post_init__(self) -> None:
-        """Refuse what MAME's command line cannot carry safely; one folder given as a string is accepted."""
-        system = self.system
-        if not isinstance(system, str) or not _SYSTEM_NAME.fullmatch(system):
-            raise UnknownGame(f"{system!r} is not a MAME system name (1-64 letters, digits or _, e.g. 'sfiii3n' or "
-                              "'a2600'). List systems with `mame -listfull`.")
-        if not isinstance(self.media, Mapping):
-            raise TypeError(f"media must be a mapping {{slot: path}}, got {type(self.media).__name__}")
-        for slot, path in self.media.items():
-            if not isinstance(slot, str) or not re.fullmatch(r"[a-z0-9_]+", slot):
-                raise ValueError(f"media slot name {slot!r} must be lower-case letters, digits or _")
-            if not _is_path(path) or "\0" in os.fspath(path):
-                raise ValueError(f"{slot} image path {path!r} is not a path")
-        rompath = self.rompath
-        if _is_path(rompath):
-            rompath = (rompath,)  # type: ignore[assignment]
-        rompath = tuple(rompath)
-        for folder in rompath:
-            if not _is_path(folder) or any(c in os.fspath(folder) for c in ";\0"):
-                raise ValueError(f"ROM folder {folder!r} is not a path MAME can search (no ';', the separator of "
-                                 "MAME's -rompath, and no NUL)")
-        object.__setattr__(self, "rompath", rompath)
-        if isinstance(self.options, (str, bytes)) or not all(isinstance(o, str) for o in self.options):
-            raise TypeError(f"options must be a sequence of separate words, e.g. ('-joyport1', 'pad'), got "
-                            f"{self.options!r}")
-        if any("\0" in o for o in self.options):
-            raise ValueError(f"MAME options cannot contain NUL bytes: {self.options!r}")
-        bad = [o for o in self.options if forbidden_option(o)]
-        if bad:
-            raise ValueError(f"MAME option(s) {', '.join(bad)} are not allowed: mame_zoo runs only its own bridge "
-                             "script, no network server, keeps MAME's files in a private folder, and sets video, "
-                             "sound, speed and ROM folders from its own arguments")
-
-
-@dataclass(frozen=True)
-class SpaceInfo:
-    """An address space the bridge can read: its id and geometry."""
-
-    id: int
-    device: str
-    name: str
-    data_width: int
-    big_endian: bool
-    address_mask: int
-
-
-@dataclass(frozen=True)
-class InputField:
-    """One input field of the running machine."""
-
-    port: str
-    field: str
-    type: int
-    player: int  # 0-based
-    is_analog: bool
-    mask: int
-    default: int
-    minimum: int
-    maximum: int
-
-
-@dataclass(frozen=True)
-class MapEntry:
-    """One range of an address space map and the kind of its read and write handlers."""
-
-    start: int
-    end: int
-    read: str
-    write: str
-
-
-@dataclass
-class StepResult:
-    """The outcome of one STEP: frame number, the read set's values (in order) and the screen as RGB."""
-
-    frame_number: int
-    values: list[np.ndarray]
-    frame: np.ndarray | None
-
-
-def _log_tail(path: Path, lines: int = 15) -> str:
-    try:
-        text = path.read_text("utf-8", "replace")
-    except OSError:
-        return ""
-    kept = [ln for ln in text.splitlines() if ln.strip() and "snd_seq" not in ln and "XDG_RUNTIME" not in ln]
-    return "\n".join(kept[-lines:])
 
 
 def _cleanup(proc: subprocess.Popen[bytes] | None, fds: list[int], workdir: str | None, owner: int) -> None:
@@ -289,7 +159,7 @@ class Bridge:
                  strict_roms: bool = False, use_user_config: bool = False,
                  workdir: str | os.PathLike[str] | None = None) -> None:
         if not isinstance(machine, MachineConfig):
-            raise TypeError(f"machine must be a MachineConfig, got {type(machine).__name__}")
+            raise OptionTypeError(f"machine must be a MachineConfig, got {type(machine).__name__}")
         self.machine = machine
         self.timeout = timeout
         self._seq = 0
@@ -436,13 +306,9 @@ class Bridge:
         return hello
 
     def _check_rom_warnings(self, strict: bool) -> None:
-        text = _log_tail(self.log_path, 400)
-        bad = re.findall(r"^(\S+) WRONG (?:CHECKSUMS|LENGTH)", text, re.MULTILINE)
-        if not bad:
+        message = rom_mismatch(log_tail(self.log_path, 400), self.machine.system, self.hello.mame_version)
+        if message is None:
             return
-        message = (f"ROM files of {self.machine.system} do not match what MAME expects: {', '.join(bad)}. "
-                   "The machine may not run correctly; use a romset that matches this MAME version "
-                   f"({self.hello.mame_version}).")
         if strict:
             raise RomChecksumMismatch(message)
         warnings.warn(message, RuntimeWarning, stacklevel=3)
@@ -573,44 +439,10 @@ class Bridge:
     def _fail_dead(self, what: str) -> None:
         proc = self.proc
         code = process.wait(proc, 5.0) if proc is not None else None
-        log = _log_tail(self.log_path)
+        log = log_tail(self.log_path)
         who = self._who()
         self._shutdown()
-        self._raise_for_exit(code, log, what, who)
-
-    def _raise_for_exit(self, code: int | None, log: str, what: str, who: str) -> None:
-        system = self.machine.system
-        if code == 5 or "Unknown system" in log:
-            names = re.findall(r"^(\w+)\s{2,}\S", log.split("best match first", 1)[-1], re.MULTILINE)
-            hint = f" Close matches: {', '.join(names[:8])}." if names else ""
-            raise UnknownGame(f"MAME has no system named {system!r}.{hint} List systems with `mame -listfull`.")
-        # MAME 0.251 often segfaults while exiting after an error: trust the log text over the exit code.
-        missing = re.findall(r"^(\S+) NOT FOUND", log, re.MULTILINE)
-        if code == 2 or missing:
-            paths = ", ".join(os.fspath(p) for p in self.machine.rompath) or "(no rompath given)"
-            raise RomNotFound(
-                f"ROM files for {system} are missing: {', '.join(missing) or '(see log)'}. MAME looked in {paths}. "
-                f"Put {system}.zip (or a {system}/ folder) there, or set MAME_ZOO_ROMS.\n{log}")
-        if code == 4 or re.search(r"Fatal error: Device .* load.* failed|Unrecognized cart", log):
-            raise RomNotFound(f"MAME could not load the media for {system} (missing, empty or not a valid "
-                              f"image):\n{log}")
-        unmounted = re.search(r"Images must be mounted for the following devices: (.+)", log)
-        if unmounted:  # newer MAME (0.276+) refuses to start a machine with an empty mandatory slot
-            raise RomNotFound(f"{system} needs media in its {unmounted.group(1).strip()} slot(s): pass them as "
-                              "MachineConfig(media={slot: path}), e.g. {'cart': '/path/game.bin'}.")
-        if code == 3 or "autoboot script" in log:
-            raise LuaError(f"MAME could not run the bridge script:\n{log}")
-        if code == 6 or re.search(r"^Error: (unknown option|.* option)", log, re.MULTILINE):
-            raise EmulatorCrashed(f"MAME ({system}) rejected its command line (check MachineConfig.options "
-                                  f"{list(self.machine.options)}; exit code {code}):\n{log}")
-        how = ""
-        if code is not None and code < 0:
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:
-                name = f"signal {-code}"
-            how = f" (killed by {name}" + (": out of memory, or killed by another process)" if code == -9 else ")")
-        raise EmulatorCrashed(f"{who} exited with code {code}{how} while {what}.\nLast lines of its log:\n{log}")
+        raise exit_error(code, log, self.machine, what, who)
 
     def _shutdown(self) -> None:
         """Kill MAME and release everything; the bridge is closed afterwards."""
@@ -725,7 +557,7 @@ class Bridge:
         right) returns only ``screen[top:bottom, left:right]``, converted without copying the rest.
         """
         if not 1 <= frames <= 0xFFFF:
-            raise ValueError(f"frames must be between 1 and 65535, got {frames}")
+            raise InvalidOption(f"frames must be between 1 and 65535, got {frames}")
         changes = []
         flags = (STEP_FRAME if frame else 0) | (STEP_MAXPOOL if frame and maxpool and frames >= 2 else 0)
         sent = self._sent
@@ -794,24 +626,9 @@ class Bridge:
                                      "[-2**31, 2**31)")
         return InvalidAction(f"inputs {inputs!r} cannot be sent to MAME")
 
-    def _check_state_path(self, path: str | os.PathLike[str]) -> str:
-        if not _is_path(path):
-            raise StateError(f"a save state path is a str or os.PathLike, got {type(path).__name__} {path!r}")
-        target = os.path.abspath(os.fspath(path))
-        if "\0" in target:
-            raise StateError(f"save state path {target!r} contains a NUL byte")
-        try:
-            size = len(target.encode("utf-8"))
-        except UnicodeEncodeError:
-            raise StateError(f"save state path {target!r} is not valid UTF-8 (the bridge passes paths as UTF-8)") \
-                from None
-        if size > 4096:
-            raise StateError(f"save state path of {len(target)} characters is too long")
-        return target
-
     def save_state(self, path: str | os.PathLike[str]) -> None:
         """Save the machine state to ``path``; it is written before the next frame (checked at the next step)."""
-        target = self._check_state_path(path)
+        target = check_state_path(path)
         folder = os.path.dirname(target)
         if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
             raise StateError(f"cannot save state to {target}: {folder} is not a writable folder")
@@ -830,57 +647,22 @@ class Bridge:
         if target is None:
             return
         if not (os.path.isfile(target) and os.path.getsize(target) > 0):
-            raise StateError(f"MAME did not write the save state {target} ({self._space_hint(target)}). "
-                             f"MAME log:\n{_log_tail(self.log_path, 5)}")
+            raise StateError(f"MAME did not write the save state {target} ({space_hint(target)}). "
+                             f"MAME log:\n{log_tail(self.log_path, 5)}")
         try:
             self._validate_state(target)
         except StateError as exc:
-            raise StateError(f"MAME wrote an unusable save state ({self._space_hint(target)}): {exc}") from None
-
-    @staticmethod
-    def _space_hint(target: str) -> str:
-        try:
-            st = os.statvfs(os.path.dirname(target))
-        except OSError:
-            return "its folder is gone"
-        free = st.f_bavail * st.f_frsize
-        if free < 1 << 20:
-            return f"disk full: {free} bytes free in {os.path.dirname(target)}"
-        return "disk full, folder removed or not writable?"
+            raise StateError(f"MAME wrote an unusable save state ({space_hint(target)}): {exc}") from None
 
     def load_state(self, path: str | os.PathLike[str]) -> None:
         """Load a state saved by :meth:`save_state`; it takes effect before the next frame."""
-        target = self._check_state_path(path)
+        target = check_state_path(path)
         self._validate_state(target)
         self._request(Op.LOAD, pack_str(target))
 
     def _validate_state(self, target: str) -> None:
-        # MAME ignores a bad state file silently and keeps running, so check it here (cached per file version).
-        try:
-            stat = os.stat(target)
-        except OSError:
-            raise StateError(f"save state {target} does not exist") from None
-        key = (target, stat.st_mtime_ns, stat.st_size)
-        if key in self._valid_states:
-            return
-        try:
-            with open(target, "rb") as fh:
-                data = fh.read()
-        except OSError as exc:
-            raise StateError(f"cannot read save state {target}: {exc}") from None
-        if len(data) < 32 or data[:8] != b"MAMESAVE":
-            raise StateError(f"{target} is not a MAME save state")
-        system = data[10:28].split(b"\0", 1)[0].decode("ascii", "replace")
-        if system != self.hello.system:
-            raise StateError(f"{target} is a state of {system!r}, but this machine is {self.hello.system!r}")
-        if data[32:33] == b"\x78":  # zlib stream: it must be complete
-            inflater = zlib.decompressobj()
-            try:
-                inflater.decompress(data[32:])
-            except zlib.error as exc:
-                raise StateError(f"save state {target} is corrupt: {exc}") from None
-            if not inflater.eof:
-                raise StateError(f"save state {target} is truncated (the file ends early)")
+        # MAME ignores a bad state file silently and keeps running, so check it here (once per file version)
+        key = validate_state(target, self.hello.system, self._valid_states)
         self._valid_states.add(key)
 
     def soft_reset(self) -> None:
@@ -947,5 +729,18 @@ def _bgra_to_rgb(buf: memoryview, offset: int, height: int, width: int,
     return out
 
 
-__all__ = ["Agg", "Bridge", "Hello", "InputField", "MachineConfig", "MapEntry", "ReadSpec", "SpaceInfo",
-           "StepResult"]
+__all__ = [
+    "FORBIDDEN_OPTIONS",
+    "FORBIDDEN_PREFIXES",
+    "Agg",
+    "Bridge",
+    "Hello",
+    "InputField",
+    "MachineConfig",
+    "MapEntry",
+    "ReadSpec",
+    "SpaceInfo",
+    "StepResult",
+    "forbidden_option",
+    "own_bridges",
+]

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mame_zoo.errors import MameNotFound, MameVersionError
+from mame_zoo.errors import InvalidOption, MameNotFound, MameVersionError
 
 MIN_VERSION = (0, 227)  # emu.register_frame_done, space:read_range, screen:pixels
 # The versions the test suite runs on (docs/mame_versions.md): Debian 12's 0.251, Debian 13's 0.276 and the
@@ -142,7 +142,7 @@ def media_args(media: dict[str, str]) -> list[str]:
     args: list[str] = []
     for slot, path in media.items():
         if not isinstance(slot, str) or not re.fullmatch(r"[a-z0-9_]+", slot):
-            raise ValueError(f"media slot name {slot!r} must be lower-case letters, digits or _")
+            raise InvalidOption(f"media slot name {slot!r} must be lower-case letters, digits or _")
         args += [f"-{slot}", os.path.abspath(os.fspath(path))]
     return args
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from mame_zoo.errors import InvalidOption, OptionTypeError
+
 PROTOCOL_VERSION = 1
 
 HEADER = struct.Struct("<IIB")  # body length, sequence number, opcode (request) / status (reply)
@@ -100,10 +102,10 @@ class MalformedMessage(ValueError):
 def pack_str(text: str) -> bytes:
     """A protocol string: u16 length + UTF-8 bytes (``TypeError`` for non-strings, ``ValueError`` if too long)."""
     if not isinstance(text, str):
-        raise TypeError(f"bridge protocol strings are str, got {type(text).__name__} {text!r}")
+        raise OptionTypeError(f"bridge protocol strings are str, got {type(text).__name__} {text!r}")
     data = text.encode("utf-8")
     if len(data) > 0xFFFF:
-        raise ValueError(f"string of {len(data)} bytes is too long for the bridge protocol (at most 65535)")
+        raise InvalidOption(f"string of {len(data)} bytes is too long for the bridge protocol (at most 65535)")
     return U16.pack(len(data)) + data
 
 
@@ -240,16 +242,16 @@ class ReadSpec:
     def check(self) -> None:
         """Raise ``ValueError`` unless this spec can be sent (the client raises it as ``AddressError``)."""
         if self.dtype not in TYPES:
-            raise ValueError(f"unknown value type {self.dtype!r}; use one of {', '.join(TYPES)}")
+            raise InvalidOption(f"unknown value type {self.dtype!r}; use one of {', '.join(TYPES)}")
         limit = MAX_READ_COUNT.get(self.dtype, MAX_READ_COUNT_OTHER)
         if not 1 <= _int_or(self.count, 0) <= limit:
-            raise ValueError(f"a read of {self.dtype} needs a count from 1 to {limit}, got {self.count!r}")
+            raise InvalidOption(f"a read of {self.dtype} needs a count from 1 to {limit}, got {self.count!r}")
         if not 0 <= _int_or(self.address, -1) <= 0xFFFFFFFF:
-            raise ValueError(f"read address {self.address!r} is not an int in 0..0xFFFFFFFF")
+            raise InvalidOption(f"read address {self.address!r} is not an int in 0..0xFFFFFFFF")
         if not 0 <= _int_or(self.space_id, -1) <= 0xFFFF:
-            raise ValueError(f"space id {self.space_id!r} is not an id handed out by Bridge.space()")
+            raise InvalidOption(f"space id {self.space_id!r} is not an id handed out by Bridge.space()")
         if self.agg not in (Agg.LAST, Agg.SUM, Agg.ALL):
-            raise ValueError(f"unknown aggregation {self.agg!r}")
+            raise InvalidOption(f"unknown aggregation {self.agg!r}")
 
     def pack(self) -> bytes:
         """Encode for SET_READS / READ."""

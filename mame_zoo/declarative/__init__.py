@@ -40,7 +40,7 @@ from mame_zoo.declarative.model import (
 )
 from mame_zoo.declarative.parse import FORMAT_VERSION, load, loads
 from mame_zoo.declarative.write import save_vars, var_entry
-from mame_zoo.errors import InvalidGameSpec
+from mame_zoo.errors import InvalidGameSpec, InvalidOption
 from mame_zoo.registry import REGISTRY
 
 #: the folder of the built-in game files
@@ -83,7 +83,7 @@ def make_from_file(path: str | os.PathLike[str], api: Literal["parallel", "aec",
     parallel_env, raw_env, env = factories(load_game(path))
     factory = {"parallel": parallel_env, "aec": env, "raw": raw_env}.get(api)
     if factory is None:
-        raise ValueError(f"api must be 'parallel', 'aec' or 'raw', got {api!r}")
+        raise InvalidOption(f"api must be 'parallel', 'aec' or 'raw', got {api!r}")
     return factory(**kwargs)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from mame_zoo.bridge import MachineConfig
 from mame_zoo.core.game import Controller, Game, Rules
 from mame_zoo.core.ops import FrameOutcome, Input, StartOp, Var, Wait
-from mame_zoo.errors import InvalidGameSpec
+from mame_zoo.errors import InvalidGameSpec, InvalidOption
 from mame_zoo.roms import atari_rom, require_romset, rom_paths
 
 TYPE_SIZES = {"u8": 1, "s8": 1, "u16": 2, "s16": 2, "u32": 4, "s32": 4}
@@ -309,6 +309,7 @@ class DeclarativeRules(Rules):
         return d[rule.var] - d[rule.minus] if rule.minus else d[rule.var]
 
     def reset(self, values: Mapping[str, int]) -> None:
+        """Read the variables at the start of an episode."""
         d = self.values = self.decode(values)
         self._prev = {}
         for i, rule in enumerate(self._rewards):
@@ -321,6 +322,7 @@ class DeclarativeRules(Rules):
         self.out = [bool(c(d)) if c is not None else False for c in self._outs] + [False] * (self.n - len(self._outs))
 
     def frame(self, values: Mapping[str, int]) -> FrameOutcome:
+        """Apply the file's ``[[rewards]]`` and ``[done]`` rules to one frame's values."""
         d = self.values = self.decode(values)
         rewards = [0.0] * self.n
         out = [bool(c(d)) if c is not None else False for c in self._outs] + [False] * (self.n - len(self._outs))
@@ -421,6 +423,7 @@ class ActionController(Controller):
         self.positions = [dial.start if dial else 0] * len(self.wirings)
 
     def reset(self) -> dict[Input, int]:
+        """Dials back to their start positions; every input at its neutral value."""
         self.positions = [self.dial.start if self.dial else 0] * len(self.wirings)
         out = dict.fromkeys(self.inputs, 0)
         if self.dial is not None:
@@ -436,6 +439,7 @@ class ActionController(Controller):
         return frozenset().union(*(s[int(a)] for s, a in zip(self.sets, action)))
 
     def encode(self, actions: Mapping[str, Any], frames: int) -> dict[Input, int]:
+        """The input values for the agents' actions over one step of ``frames`` frames."""
         out: dict[Input, int] = {}
         dial = self.dial
         for i, w in enumerate(self.wirings):
@@ -529,11 +533,13 @@ class DeclarativeGame(Game):
 
     @property
     def agents(self) -> tuple[str, ...]:  # type: ignore[override]
+        """The agents, in the order of the file's ``[[agents]]`` (only the first in the single-agent form)."""
         names = tuple(w.name for w in self.players)
         return names[:1] if self.single_agent else names
 
     @property
     def start(self) -> tuple[StartOp, ...]:  # type: ignore[override]
+        """The start sequence (in the single-agent form: the file's ``single_agent`` sequence, if it has one)."""
         if self.single_agent and self.single_agent_sequence is not None:
             return self.single_agent_sequence
         return self.start_sequence
@@ -564,6 +570,7 @@ class DeclarativeGame(Game):
         return f"Rules from the Python factory {self.python_rules.target if self.python_rules else '?'}."
 
     def machine(self, rom_path: str | Sequence[str] | None) -> MachineConfig:
+        """The MAME machine of the file, with ``ale:`` media resolved (RomNotFound if absent)."""
         paths = rom_paths(rom_path)
         if self.romset:
             require_romset(self.system, paths)
@@ -576,6 +583,7 @@ class DeclarativeGame(Game):
 
     def action_space(self, agent: str,
                      full_action_space: bool) -> gymnasium.spaces.Discrete | gymnasium.spaces.MultiDiscrete:
+        """The agent's action space: the minimal set, or the table's full set."""
         sets = self._action_sets(full_action_space)
         if len(sets) == 1:
             return gymnasium.spaces.Discrete(len(sets[0]))
@@ -592,17 +600,20 @@ class DeclarativeGame(Game):
         return [self.table[i][0] for group in groups for i in group]
 
     def controller(self, full_action_space: bool) -> Controller:
+        """A fresh controller over the file's wiring."""
         wired = [w for w in self.players if w.name in self.agents]
         return ActionController(wired, self._action_sets(full_action_space), self.dial,
                                 self.noop_action(self.agents[0], full_action_space))
 
     def rules(self) -> Rules:
+        """Fresh rules: the file's declarative rules or its Python factory's."""
         if self.python_rules is not None:
             return self.python_rules.build()
         assert self.ruleset is not None
         return DeclarativeRules(self.ruleset)
 
     def frame_shape(self) -> tuple[int, int]:
+        """(height, width) of the observed screen, from [screen]."""
         if self.crop is not None:
             top, bottom, left, right = self.crop
             return bottom - top, right - left
@@ -612,7 +623,7 @@ class DeclarativeGame(Game):
     def with_single_agent(self) -> DeclarativeGame:
         """The 1-player variant: the first agent plays against the machine's own opponent."""
         if self.single_agent_sequence is None:
-            raise ValueError(f"{self.env_name} has no 1-player mode against the machine (no [start] single_agent)")
+            raise InvalidOption(f"{self.env_name} has no 1-player mode against the machine (no [start] single_agent)")
         return replace(self, single_agent=True)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from mame_zoo.bridge.client import forbidden_option
+from mame_zoo.bridge.config import forbidden_option
 from mame_zoo.core import ops as spec_module
 from mame_zoo.core.ops import Hold, Input, PressUntil, StartOp, Var, Wait, Write
 from mame_zoo.declarative.model import (

@@ -18,12 +18,14 @@ class TennisRules(Rules):
     STALL_LIMIT = 180
 
     def reset(self, values: Mapping[str, int]) -> None:
+        """Read the score bytes at the start of an episode."""
         self.points = values["points_first"] - values["points_second"]
         self.games = values["games_first"] - values["games_second"]
         self.turns = 0
         self.stall = 0
 
     def frame(self, values: Mapping[str, int]) -> FrameOutcome:
+        """Rewards for a point or game won, the stall penalty, and the end of the set."""
         points = values["points_first"] - values["points_second"]
         games = values["games_first"] - values["games_second"]
         r = 0.0

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from mame_zoo.errors import InvalidOption
 from mame_zoo.train.selfplay import TrainConfig
 
 _DEFAULTS = TrainConfig()
@@ -30,6 +31,7 @@ def friendly(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
 
 
 def env_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    """Env options from the command line (the top-level ``--mame``)."""
     mame = getattr(args, "mame", None)
     return {"mame": mame} if mame else {}
 
@@ -58,7 +60,7 @@ def _limit_torch_threads(args: argparse.Namespace) -> None:
     """Set PyTorch's threads for eval/record when a checkpoint plays (one batch-1 forward per step: one thread
     is as fast as two next to MAME, at half the CPU: 73 s vs 78 s and 75 vs 140 CPU-s for 5 Boxing matches)."""
     if args.torch_threads < 1:
-        raise ValueError(f"--torch-threads must be at least 1, got {args.torch_threads}")
+        raise InvalidOption(f"--torch-threads must be at least 1, got {args.torch_threads}")
     opponents = args.vs if isinstance(args.vs, list) else [args.vs]
     if all(p in ("random", "cpu") for p in [args.player, *opponents]):
         return  # no network plays: do not import torch

@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from mame_zoo.errors import InvalidOption
 from mame_zoo.train.policy import Agent, LoadedPolicy, ObsConfig, load_policy, make_agent
 
 
@@ -91,9 +92,9 @@ def _config_for(player: str | LoadedPolicy, game: str | None, frameskip: int | N
         policy = player if isinstance(player, LoadedPolicy) else load_policy(player)
         cfg = policy.config
         if game is not None and ObsConfig.for_game(game).game != cfg.game:
-            raise ValueError(f"the checkpoint plays {cfg.game}, not {game}")
+            raise InvalidOption(f"the checkpoint plays {cfg.game}, not {game}")
         if frameskip is not None and frameskip != cfg.frameskip:
-            raise ValueError(f"the checkpoint was trained with frameskip={cfg.frameskip}, not {frameskip}")
+            raise InvalidOption(f"the checkpoint was trained with frameskip={cfg.frameskip}, not {frameskip}")
         return cfg, policy
     return ObsConfig.for_game(game or "boxing_v0", frameskip=frameskip or 4), "random"
 
@@ -124,7 +125,7 @@ def evaluate(player: str | LoadedPolicy, opponent: str | LoadedPolicy = "cpu", *
     from mame_zoo.single_agent import gym_id
 
     if episodes < 1:
-        raise ValueError("episodes must be >= 1")
+        raise InvalidOption("episodes must be >= 1")
     cfg, loaded = _config_for(player, game, frameskip)
     kwargs: dict[str, Any] = {"frameskip": cfg.frameskip, **(env_kwargs or {})}
     if max_steps is not None:
@@ -139,7 +140,7 @@ def evaluate(player: str | LoadedPolicy, opponent: str | LoadedPolicy = "cpu", *
     bar = tqdm(total=episodes, desc=f"{label} vs {opp_label}", unit="ep", disable=not progress, mininterval=1.0)
     if opponent == "cpu":
         if side not in (None, cfg.agents[0]):
-            raise ValueError(f"against the CPU the player is {cfg.agents[0]}")
+            raise InvalidOption(f"against the CPU the player is {cfg.agents[0]}")
         env = gymnasium.make(gym_id(cfg.game), **kwargs)
         if video_folder:
             from mame_zoo.record import RecordEpisodes
@@ -162,7 +163,7 @@ def evaluate(player: str | LoadedPolicy, opponent: str | LoadedPolicy = "cpu", *
     else:
         me = side or cfg.agents[0]
         if me not in cfg.agents:
-            raise ValueError(f"side must be one of {list(cfg.agents)}, got {me!r}")
+            raise InvalidOption(f"side must be one of {list(cfg.agents)}, got {me!r}")
         from mame_zoo.registry import make
 
         penv = make(cfg.game, **kwargs)

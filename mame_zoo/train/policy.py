@@ -24,6 +24,8 @@ from typing import Any, Protocol
 import gymnasium
 import numpy as np
 
+from mame_zoo.errors import InvalidOption
+
 #: attribute of a saved PPO model holding its :class:`ObsConfig` as a dict
 CONFIG_ATTR = "mame_zoo_obs"
 
@@ -118,7 +120,7 @@ class Preprocessor:
 
     def __init__(self, cfg: ObsConfig, agent: str) -> None:
         if agent not in cfg.agents:
-            raise ValueError(f"agent {agent!r} is not one of {list(cfg.agents)}")
+            raise InvalidOption(f"agent {agent!r} is not one of {list(cfg.agents)}")
         self.cfg = cfg
         self.agent = agent
         self._index = cfg.agents.index(agent)
@@ -134,13 +136,14 @@ class Preprocessor:
         self._stack = stack_init(self._grey_space, self.cfg.stack)
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
+        """Preprocess one raw frame the way the policy was trained."""
         from supersuit.utils import agent_indicator
         from supersuit.utils.basic_transforms import color_reduction, resize
         from supersuit.utils.frame_stack import stack_obs
 
         frame = np.asarray(frame)
         if frame.ndim != 3 or frame.shape[2] != 3:
-            raise ValueError(f"expected an H×W×3 RGB frame, got shape {frame.shape}")
+            raise InvalidOption(f"expected an H×W×3 RGB frame, got shape {frame.shape}")
         grey = color_reduction.change_observation(frame, None, "full")
         small = resize.change_observation(grey, self._grey_space, (self.cfg.size, self.cfg.size, True))
         self._stack = stack_obs(self._stack, small, self._grey_space, self.cfg.stack)
@@ -244,7 +247,7 @@ def load_policy(path: str | os.PathLike[str], device: str = "cpu") -> LoadedPoli
     model = PPO.load(os.fspath(file), device=device)
     data = getattr(model, CONFIG_ATTR, None)
     if not isinstance(data, dict):
-        raise ValueError(f"{file} is not a mame_zoo checkpoint (no {CONFIG_ATTR!r} settings inside)")
+        raise InvalidOption(f"{file} is not a mame_zoo checkpoint (no {CONFIG_ATTR!r} settings inside)")
     return LoadedPolicy(model, ObsConfig.from_dict(data), os.fspath(file))
 
 
@@ -264,9 +267,9 @@ def make_agent(spec: str | LoadedPolicy, cfg: ObsConfig, agent: str, action_spac
 def check_compatible(policy_cfg: ObsConfig, env_cfg: ObsConfig) -> None:
     """Raise ValueError if a policy trained with ``policy_cfg`` cannot play in an env set up as ``env_cfg``."""
     if policy_cfg.game != env_cfg.game:
-        raise ValueError(f"the checkpoint was trained on {policy_cfg.game}, not {env_cfg.game}")
+        raise InvalidOption(f"the checkpoint was trained on {policy_cfg.game}, not {env_cfg.game}")
     if policy_cfg.frameskip != env_cfg.frameskip:
-        raise ValueError(f"the checkpoint was trained with frameskip={policy_cfg.frameskip}, the env uses "
+        raise InvalidOption(f"the checkpoint was trained with frameskip={policy_cfg.frameskip}, the env uses "
                          f"{env_cfg.frameskip}")
 
 

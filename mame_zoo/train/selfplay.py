@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from mame_zoo.errors import InvalidOption
 from mame_zoo.train import require_train_extra
 from mame_zoo.train.policy import CONFIG_ATTR, LoadedPolicy, ObsConfig, resolve_checkpoint, wrap_parallel
 
@@ -157,7 +158,7 @@ def make_vec_env(cfg: TrainConfig) -> Any:
     from mame_zoo.scale import concat_vec_env_list
 
     if cfg.num_games < 1 or cfg.cpu_games < 0 or cfg.workers < 0:
-        raise ValueError(f"need num_games >= 1, cpu_games >= 0 and workers >= 0, got {cfg.num_games}, "
+        raise InvalidOption(f"need num_games >= 1, cpu_games >= 0 and workers >= 0, got {cfg.num_games}, "
                          f"{cfg.cpu_games}, {cfg.workers}")
     obs_cfg = cfg.obs_config()
     selfplay = _match_vec_env(cfg, obs_cfg, vs_cpu=False)
@@ -427,10 +428,10 @@ def train(cfg: TrainConfig) -> Path:
     from mame_zoo.train.nets import NETS
 
     if cfg.net not in NETS:
-        raise ValueError(f"net must be one of {sorted(NETS)}, got {cfg.net!r}")
+        raise InvalidOption(f"net must be one of {sorted(NETS)}, got {cfg.net!r}")
     for name, threads in (("torch_threads", cfg.torch_threads), ("update_threads", cfg.update_threads)):
         if threads is not None and threads < 1:
-            raise ValueError(f"{name} must be at least 1 (or None for the default), got {threads}")
+            raise InvalidOption(f"{name} must be at least 1 (or None for the default), got {threads}")
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     obs_cfg = cfg.obs_config()
@@ -439,7 +440,7 @@ def train(cfg: TrainConfig) -> Path:
         saved = PPO.load(os.fspath(resume_from), device="cpu")
         saved_cfg = ObsConfig.from_dict(getattr(saved, CONFIG_ATTR, {}) or obs_cfg.to_dict())
         if saved_cfg != obs_cfg:
-            raise ValueError(f"{resume_from} was trained with {saved_cfg}, this run asks for {obs_cfg}")
+            raise InvalidOption(f"{resume_from} was trained with {saved_cfg}, this run asks for {obs_cfg}")
         del saved
     fpt = frames_per_timestep(obs_cfg, cfg.num_games, cfg.cpu_games)
     total_timesteps = round(cfg.frames / fpt)

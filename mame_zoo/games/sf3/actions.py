@@ -37,7 +37,7 @@ import numpy as np
 
 from mame_zoo.core.game import Controller
 from mame_zoo.core.ops import Input
-from mame_zoo.errors import InvalidAction
+from mame_zoo.errors import InvalidAction, InvalidOption
 
 INPUTS = ":INPUTS"
 EXTRA = ":EXTRA"
@@ -76,7 +76,7 @@ def _port_of(player: int, control: str) -> str:
 def player_fields(player: int) -> dict[str, Input]:
     """The MAME field of each control of ``player`` (0 = P1, 1 = P2): keys ``up down left right`` + :data:`BUTTONS`."""
     if player not in (0, 1):
-        raise ValueError(f"player must be 0 (P1) or 1 (P2), got {player!r}")
+        raise InvalidOption(f"player must be 0 (P1) or 1 (P2), got {player!r}")
     prefix = f"P{player + 1} "
     out = {d: (INPUTS, prefix + d.capitalize()) for d in DIRECTIONS}
     out.update({b: (_port_of(player, b), prefix + _BUTTON_LABEL[b]) for b in BUTTONS})
@@ -119,7 +119,7 @@ def noop_action(scheme: str = "multi_discrete") -> Any:
 
 def _check_scheme(scheme: str) -> None:
     if scheme not in ACTION_SCHEMES:
-        raise ValueError(f"unknown action scheme {scheme!r}; use one of {', '.join(ACTION_SCHEMES)}")
+        raise InvalidOption(f"unknown action scheme {scheme!r}; use one of {', '.join(ACTION_SCHEMES)}")
 
 
 def decode(action: Any, scheme: str = "multi_discrete") -> tuple[int, int]:
@@ -193,12 +193,12 @@ class SF3Controller(Controller):
         _check_scheme(scheme)
         sides = tuple(sides)
         if not sides or len(sides) > 2 or len(set(sides)) != len(sides) or any(s not in (0, 1) for s in sides):
-            raise ValueError(f"sides must be (0,), (1,), (0, 1) or (1, 0), got {sides!r}")
+            raise InvalidOption(f"sides must be (0,), (1,), (0, 1) or (1, 0), got {sides!r}")
         self.sides = sides
         self.scheme = scheme
         self.agents = tuple(agents) if agents is not None else AGENT_NAMES[: len(sides)]
         if len(self.agents) != len(sides):
-            raise ValueError(f"{len(sides)} sides need as many agent names, got {self.agents!r}")
+            raise InvalidOption(f"{len(sides)} sides need as many agent names, got {self.agents!r}")
         self.fields = {p: player_fields(p) for p in (0, 1)}
         self.inputs = tuple(f for p in (0, 1) for f in self.fields[p].values())
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 from mame_zoo.core.ops import Hold, Input, PressUntil, StartOp
-from mame_zoo.errors import InvalidGameSpec
+from mame_zoo.errors import InvalidGameSpec, InvalidOption
 from mame_zoo.games.sf3.actions import player_fields
 from mame_zoo.games.sf3.memory import SELECT_VARS, face_var, pvar
 
@@ -170,14 +170,14 @@ def move_cursor(cell: tuple[int, int], direction: str) -> tuple[int, int]:
     """The cell after one press of ``direction`` (``up down left right``) from ``cell`` [DEC-sel] (docs/sf3.md §2.2)."""
     y, x = cell
     if cell not in GRID:
-        raise ValueError(f"({y}, {x}) is not a valid select-grid cell")
+        raise InvalidOption(f"({y}, {x}) is not a valid select-grid cell")
     if direction in ("right", "left"):
         i = RIGHT_RING.index(cell)
         return RIGHT_RING[(i + (1 if direction == "right" else -1)) % len(RIGHT_RING)]
     if direction in ("up", "down"):
         line = LINE_X[y]
         return y, line[(line.index(x) + (1 if direction == "up" else -1)) % len(line)]
-    raise ValueError(f"direction must be up, down, left or right, got {direction!r}")
+    raise InvalidOption(f"direction must be up, down, left or right, got {direction!r}")
 
 
 def cursor_direction(cell: tuple[int, int], target: str | int | Character) -> str | None:

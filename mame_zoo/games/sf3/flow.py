@@ -46,6 +46,7 @@ from typing import Any
 
 from mame_zoo.core.game import Rules
 from mame_zoo.core.ops import FrameOutcome
+from mame_zoo.errors import InvalidOption
 from mame_zoo.games.sf3.memory import BONUS_CHAR_IDS, SCREEN_CONTINUE, pvar
 from mame_zoo.games.sf3.observation import health, max_health, observation
 
@@ -107,16 +108,16 @@ class SF3Rules(Rules):
                  wins_to_win: int = 2, continue_game: bool = False, bonus: str = "skip",
                  final_stage: int = FINAL_STAGE, normalize: bool = False) -> None:
         if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+            raise InvalidOption(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         if human_side not in (0, 1):
-            raise ValueError(f"human_side must be 0 (P1) or 1 (P2), got {human_side!r}")
+            raise InvalidOption(f"human_side must be 0 (P1) or 1 (P2), got {human_side!r}")
         for name, value in (("matches", matches), ("wins_to_win", wins_to_win), ("final_stage", final_stage)):
             if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+                raise InvalidOption(f"{name} must be an int >= 1, got {value!r}")
         if rounds is not None and (not isinstance(rounds, int) or rounds < 1):
-            raise ValueError(f"rounds must be None or an int >= 1, got {rounds!r}")
+            raise InvalidOption(f"rounds must be None or an int >= 1, got {rounds!r}")
         if bonus not in BONUS_MODES:
-            raise ValueError(f"bonus must be one of {', '.join(BONUS_MODES)}, got {bonus!r}")
+            raise InvalidOption(f"bonus must be one of {', '.join(BONUS_MODES)}, got {bonus!r}")
         self.mode, self.human_side, self.rounds, self.matches = mode, human_side, rounds, matches
         self.wins_to_win, self.continue_game, self.bonus = wins_to_win, continue_game, bonus
         self.final_stage, self.normalize = final_stage, normalize

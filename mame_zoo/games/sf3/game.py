@@ -18,6 +18,7 @@ import gymnasium
 from mame_zoo.bridge import MachineConfig
 from mame_zoo.core.game import Controller, Game, Rules
 from mame_zoo.core.ops import Hold, PressUntil, StartOp, Wait, Write
+from mame_zoo.errors import InvalidOption
 from mame_zoo.games.sf3.actions import (
     COIN1,
     COIN2,
@@ -85,24 +86,25 @@ class SF3Game(Game):
     def __post_init__(self) -> None:
         # validate now, in the constructor, with errors that list the valid values
         if self.mode not in ("versus", "vs_cpu"):
-            raise ValueError(f"mode must be 'versus' or 'vs_cpu', got {self.mode!r}")
+            raise InvalidOption(f"mode must be 'versus' or 'vs_cpu', got {self.mode!r}")
         object.__setattr__(self, "characters", tuple(selectable_character(c).name for c in self.characters))
         object.__setattr__(self, "super_arts", tuple(super_art(a) for a in self.super_arts))
         object.__setattr__(self, "outfits", tuple(outfit(o) for o in self.outfits))
         if len(self.characters) != 2 or len(self.super_arts) != 2 or len(self.outfits) != 2:
-            raise ValueError("characters, super_arts and outfits take one value per player (P1, P2)")
+            raise InvalidOption("characters, super_arts and outfits take one value per player (P1, P2)")
         if self.side not in (0, 1):
-            raise ValueError(f"side must be 0 (P1) or 1 (P2), got {self.side!r}")
+            raise InvalidOption(f"side must be 0 (P1) or 1 (P2), got {self.side!r}")
         if self.difficulty is not None and (not isinstance(self.difficulty, int) or not 1 <= self.difficulty <= 8):
-            raise ValueError(f"difficulty must be an int from 1 to 8 or None, got {self.difficulty!r}")
+            raise InvalidOption(f"difficulty must be an int from 1 to 8 or None, got {self.difficulty!r}")
         if self.bonus not in BONUS_MODES:
-            raise ValueError(f"bonus must be one of {BONUS_MODES}, got {self.bonus!r}")
+            raise InvalidOption(f"bonus must be one of {BONUS_MODES}, got {self.bonus!r}")
         action_space(self.action_scheme)  # validates the scheme
         self.rules()  # validates rounds / matches
 
     # --- identity and agents --------------------------------------------------------------------------
     @property
     def agents(self) -> tuple[str, ...]:  # type: ignore[override]
+        """``first_0`` and ``second_0`` in versus mode; only ``first_0`` against the CPU."""
         return ("first_0", "second_0") if self.mode == "versus" else ("first_0",)
 
     @property
@@ -117,6 +119,7 @@ class SF3Game(Game):
     # --- start ------------------------------------------------------------------------------------------
     @property
     def start(self) -> tuple[StartOp, ...]:  # type: ignore[override]
+        """From power-on to the fight: test-menu settings, coins, character select."""
         ops: list[StartOp] = [Wait(BOOT_FRAMES)]
         if self.mode == "vs_cpu" and self.difficulty is not None:
             ops.append(Write(FRAME_VARS["difficulty"], self.difficulty - 1))  # Game_setting.level 0..7 [DEC-gcjp]
@@ -132,19 +135,23 @@ class SF3Game(Game):
 
     @property
     def restart(self) -> tuple[StartOp, ...]:  # type: ignore[override]
+        """After a load of the start state: three idle frames, so the screen (not in a save state) settles."""
         return (Wait(3),)  # the screen is not in a save state: let it settle (see MameParallelEnv.reset)
 
     # --- machine, actions, rules, observations --------------------------------------------------------
     def machine(self, rom_path: str | Sequence[str] | None) -> MachineConfig:
+        """The ``sfiii3n`` romset in ``rom_path`` or ``MAME_ZOO_ROMS`` (RomNotFound if absent)."""
         paths = rom_paths(rom_path)
         require_romset(SYSTEM, paths)
         return MachineConfig(SYSTEM, {}, tuple(paths))
 
     def action_space(self, agent: str,
                      full_action_space: bool) -> gymnasium.spaces.Discrete | gymnasium.spaces.MultiDiscrete:
+        """The action space of the configured action scheme."""
         return action_space(self.action_scheme)
 
     def noop_action(self, agent: str, full_action_space: bool) -> Any:
+        """No direction and no button."""
         return noop_action(self.action_scheme)
 
     def action_meanings(self, full_action_space: bool = False) -> list[str]:
@@ -156,19 +163,24 @@ class SF3Game(Game):
         return list(meanings)
 
     def controller(self, full_action_space: bool) -> Controller:
+        """A fresh controller for the configured action scheme."""
         return SF3Controller(self.sides, self.action_scheme, self.agents)
 
     def rules(self) -> Rules:
+        """Fresh match-flow rules for the configured mode."""
         return SF3Rules(self.mode, human_side=self.side, rounds=self.rounds, matches=self.matches,
                         continue_game=self.continue_game, bonus=self.bonus)
 
     def frame_shape(self) -> tuple[int, int]:
+        """(height, width) of the CPS-3 screen: 224 x 384."""
         return (224, 384)
 
     def ram_state_space(self) -> gymnasium.spaces.Dict:
+        """The space of the RAM-state dict (health, timer, positions...)."""
         return observation_space(perspective=True)
 
     def ram_state(self, rules: Rules, agent_index: int) -> dict[str, Any]:
+        """The RAM-state dict of the last frame from ``agent_index``'s side."""
         assert isinstance(rules, SF3Rules)
         return rules.observation(self.sides[agent_index])
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from mame_zoo.core.ops import Var
+from mame_zoo.errors import InvalidOption
 
 MAIN = ":maincpu"
 
@@ -54,7 +55,7 @@ PHASE_MATCH_ENDED = 3
 def pvar(what: str, player: int) -> str:
     """The variable name of ``what`` for ``player`` (0 = P1, 1 = P2): ``pvar("health", 1) == "p2_health"``."""
     if player not in (0, 1):
-        raise ValueError(f"player must be 0 (P1) or 1 (P2), got {player!r}")
+        raise InvalidOption(f"player must be 0 (P1) or 1 (P2), got {player!r}")
     return f"p{player + 1}_{what}"
 
 
@@ -146,7 +147,7 @@ ID_OF_FACE = 0x02016B01
 def face_var(cursor_y: int, cursor_x: int) -> Var:
     """The ``ID_of_Face`` entry (character id shown) of select-grid cell (``cursor_y``, ``cursor_x``)."""
     if not (0 <= cursor_y < 3 and 0 <= cursor_x < 7):
-        raise ValueError(f"select-grid cell out of range: ({cursor_y}, {cursor_x})")
+        raise InvalidOption(f"select-grid cell out of range: ({cursor_y}, {cursor_x})")
     return Var(ID_OF_FACE + 7 * cursor_y + cursor_x, "s8", MAIN)
 
 

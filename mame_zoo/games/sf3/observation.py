@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
+from mame_zoo.errors import InvalidOption
 from mame_zoo.games.sf3.memory import DEFAULT_MAX_HEALTH, pvar
 
 N_CHAR_IDS = 23  # 0..20 fighters, 21/22 bonus-stage pseudo-opponents [docs/sf3.md §2.1]
@@ -139,7 +140,7 @@ def observation(values: Mapping[str, int], perspective: int | None = None, *, hu
         out["P1"], out["P2"] = player_state(values, 0), player_state(values, 1)
     else:
         if perspective not in (0, 1):
-            raise ValueError(f"perspective must be None, 0 or 1, got {perspective!r}")
+            raise InvalidOption(f"perspective must be None, 0 or 1, got {perspective!r}")
         out["own"], out["opp"] = player_state(values, perspective), player_state(values, 1 - perspective)
     return out
 

@@ -1,56 +1,22 @@
-"""Finding RAM addresses: snapshots of a running machine's RAM, narrowed down like a cheat finder.
-
-The seed's advice holds: talking to MAME is easy, finding the memory addresses is the work. The finder runs
-any MAME machine over the bridge, lets you play it (MAME's window) or script its inputs, takes RAM snapshots
-and keeps the candidates (address, value type) that behave as the value you look for: equal, changed,
-increased, decreased, changed by N, or equal to a number you see on screen. Survivors are shown with their
-types (``u8``..``s32`` in both byte orders, packed BCD); chosen ones are written into a game file
-(``docs/declarative.md``). It works on any CPU and address space: values are read as the CPU sees them, so
-big-endian machines (e.g. the SH-2 of ``sfiii3n``) work the same way.
-
-Python::
-
-    from mame_zoo.finder import Finder
-
-    with Finder.open("a2600", cart="ale:boxing") as f:
-        f.wait(60)
-        f.press("Reset Game", frames=4)
-        f.new("u8", "bcd8")        # every RAM byte is a candidate
-        f.wait(30)
-        f.equal()                  # keep those that did not change
-        ...
-        f.save("boxing.toml", "score_first", type="bcd8")
-
-Command line: ``mame-zoo find GAME`` (interactive, or ``--script FILE``); ``mame-zoo debug GAME`` opens MAME's
-own debugger (with its cheat commands) on the same machine. Tutorial: ``docs/tutorial_address_finder.md``.
-"""
+"""The search model of the RAM address finder: value types, snapshots, candidates and the :class:`Finder`."""
 
 from __future__ import annotations
 
-import argparse
-import cmd
 import difflib
-import inspect
 import os
-import shlex
-import subprocess
-import sys
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 
 from mame_zoo.bridge import Bridge, MachineConfig, ReadSpec
 from mame_zoo.bridge.client import InputField, SpaceInfo
-from mame_zoo.bridge.process import find_mame, hermetic_args, media_args
 from mame_zoo.core.game import Game
 from mame_zoo.core.ops import Hold, Input, PressUntil, Var, Wait, Write, bcd
 from mame_zoo.declarative.model import DeclarativeGame, Decoder, resolve_media
 from mame_zoo.declarative.write import machine_section, save_vars, var_entry
-from mame_zoo.errors import AddressError, InputNotFound, InvalidGameSpec, MameZooError, UnknownGame
+from mame_zoo.errors import AddressError, InputNotFound, InvalidGameSpec, InvalidOption, UnknownGame
 from mame_zoo.roms import rom_paths
 
 MAX_SNAPSHOT = 64 << 20  # bytes of RAM one snapshot may hold
@@ -337,7 +303,7 @@ class Finder:
 
     def _run(self, frames: int, inputs: dict[int, int]) -> None:
         if frames < 1:
-            raise ValueError(f"frames must be >= 1, got {frames}")
+            raise InvalidOption(f"frames must be >= 1, got {frames}")
         chunk = 30 if self.window else CHUNK  # real-time steps stay well inside the bridge's timeout
         while frames > 0:
             n = min(frames, chunk)
@@ -417,7 +383,7 @@ class Finder:
             elif name in TYPES:
                 out.append(name)
             else:
-                raise ValueError(f"unknown type {name!r}; types: {', '.join(TYPES)} (u16, s32, bcd16... mean the "
+                raise InvalidOption(f"unknown type {name!r}; types: {', '.join(TYPES)} (u16, s32, bcd16... mean the "
                                  f"space's byte order, {order})")
         return list(dict.fromkeys(out))
 
@@ -462,11 +428,11 @@ class Finder:
         or (``value``) equals ``value`` now. Returns the number of survivors."""
         op = _ALIASES.get(op, op)
         if op not in OPS:
-            raise ValueError(f"unknown comparison {op!r}; use one of {', '.join(OPS)}")
+            raise InvalidOption(f"unknown comparison {op!r}; use one of {', '.join(OPS)}")
         if op in ("changed_by", "value") and value is None:
-            raise ValueError(f"{op} needs a number")
+            raise InvalidOption(f"{op} needs a number")
         if not self.masks:
-            raise ValueError("no search yet: call new() first")
+            raise InvalidOption("no search yet: call new() first")
         before = self._reference(since)
         now = self.snapshot()
         self._push_undo()
@@ -491,7 +457,7 @@ class Finder:
     def _reference(self, since: str | None) -> Snapshot:
         if since is not None:
             if since not in self.labels:
-                raise ValueError(f"no snapshot labelled {since!r}; labels: {', '.join(self.labels) or '(none)'}")
+                raise InvalidOption(f"no snapshot labelled {since!r}; labels: {', '.join(self.labels) or '(none)'}")
             return self.labels[since]
         return self.snapshots[-1]
 
@@ -522,7 +488,7 @@ class Finder:
     def undo(self) -> int:
         """Undo the last filter or type restriction."""
         if not self._undo:
-            raise ValueError("nothing to undo")
+            raise InvalidOption("nothing to undo")
         packed = self._undo.pop()
         self.masks = {k: [np.unpackbits(bits, count=n).astype(bool) for bits, n in v] for k, v in packed.items()}
         return self.count
@@ -573,7 +539,7 @@ class Finder:
         raw = np.frombuffer(self.peek(address, t.size), np.uint8)
         value, ok = t.values_at(raw, np.array([0]))
         if not ok[0]:
-            raise ValueError(f"{raw.tobytes().hex()} at {address:#x} is not valid {t.name}")
+            raise InvalidOption(f"{raw.tobytes().hex()} at {address:#x} is not valid {t.name}")
         return int(value[0])
 
     def watch(self, candidates: Sequence[Candidate] | None = None, frames: int = 60,
@@ -608,7 +574,7 @@ class Finder:
             listing = ", ".join(f"{c.address:#x} {c.type}" for c in found[:10])
             more = ", ..." if len(found) > 10 else ""
             many = "more than 10" if len(found) > 10 else str(len(found))
-            raise ValueError(f"{many} candidates{where}{what}" + (f" ({listing}{more})" if found else "")
+            raise InvalidOption(f"{many} candidates{where}{what}" + (f" ({listing}{more})" if found else "")
                              + "; narrow further or give the address and type")
         return found[0]
 
@@ -644,373 +610,3 @@ class Finder:
         """Load a MAME state saved on this machine."""
         self.bridge.load_state(path)
         self._run(1, self._inputs())
-
-
-# --- the interactive shell -----------------------------------------------------------------------------------
-def _candidates(count: int) -> str:
-    return f"{count} candidate{'' if count == 1 else 's'}"
-
-
-class FinderShell(cmd.Cmd):
-    """``mame-zoo find``'s command loop; ``strict`` (scripts) stops at the first error instead of reporting it."""
-
-    prompt = "find> "
-
-    def __init__(self, finder: Finder, *, out_file: str | None = None, strict: bool = False,
-                 stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
-        super().__init__(stdin=stdin, stdout=stdout)
-        if stdin is not None:
-            self.use_rawinput = False
-        self.finder = finder
-        self.out_file = out_file
-        self.strict = strict
-        self.failed = False
-        f = finder
-        ranges = ", ".join(f"{lo:#x}-{hi:#x}" for lo, hi in f.ranges)
-        self.banner = (f"{f.bridge.hello.description} ({f.bridge.hello.system}), screen "
-                       f"{f.bridge.hello.screen_height}x{f.bridge.hello.screen_width}; searching {f.space.device} "
-                       f"{f.space.name} ({'big' if f.space.big_endian else 'little'}-endian, "
-                       f"{f.space.data_width}-bit) at {ranges}")
-        self.intro = self.banner + ". Type help for the commands."
-
-    def say(self, text: str) -> None:
-        """Print a line."""
-        self.stdout.write(text + "\n")
-
-    def onecmd(self, line: str) -> bool:
-        """Run one command; errors are printed (or raised when ``strict``)."""
-        try:
-            return bool(super().onecmd(line))
-        except (MameZooError, ValueError) as exc:
-            self.failed = True
-            if self.strict:
-                raise
-            self.say(f"error: {exc}")
-            return False
-
-    def emptyline(self) -> bool:
-        return False
-
-    def do_help(self, arg: str) -> None:
-        """help [COMMAND]: list the commands, or explain one."""
-        func = getattr(self, f"do_{arg.strip()}", None) if arg.strip() else None
-        if func is not None and func.__doc__:
-            self.say(inspect.cleandoc(func.__doc__))
-            return
-        super().do_help(arg)
-
-    def default(self, line: str) -> bool:  # type: ignore[override]  # onecmd() returns it: typeshed says None
-        if line.strip().startswith("#"):
-            return False
-        raise ValueError(f"unknown command {line.split()[0]!r}; type help")
-
-    def _words(self, arg: str) -> list[str]:
-        return shlex.split(arg)
-
-    def _fields_and_frames(self, arg: str, default: int = 1) -> tuple[list[str], int]:
-        words = self._words(arg)
-        frames = default
-        if words and words[-1].isdigit():
-            frames = int(words.pop())
-        return words, frames
-
-    def _report(self, count: int) -> None:
-        self.say(_candidates(count))
-
-    # commands ---------------------------------------------------------------------------------------------
-    def do_inputs(self, arg: str) -> None:
-        """inputs [TEXT]: list the input fields (those containing TEXT)."""
-        for f in self.finder.fields():
-            if arg.lower() in f"{f.port}/{f.field}".lower():
-                kind = f"analog {f.minimum}..{f.maximum}" if f.is_analog else "digital"
-                self.say(f"{f.port}/{f.field}  (P{f.player + 1}, {kind})")
-
-    def do_press(self, arg: str) -> None:
-        """press FIELD... [FRAMES]: hold the fields for FRAMES frames (default 1), then let them go."""
-        names, frames = self._fields_and_frames(arg)
-        if not names:
-            raise ValueError("press needs at least one input field")
-        self.finder.press(*names, frames=frames)
-
-    def do_hold(self, arg: str) -> None:
-        """hold FIELD...: keep the fields pressed during the following commands, until release."""
-        self.finder.hold(*self._words(arg))
-
-    def do_release(self, arg: str) -> None:
-        """release [FIELD...]: let the fields go (all held fields when none are given)."""
-        self.finder.release(*self._words(arg))
-
-    def do_wait(self, arg: str) -> None:
-        """wait FRAMES: let FRAMES frames pass (held fields stay held)."""
-        self.finder.wait(int(arg))
-
-    def do_play(self, arg: str) -> None:
-        """play SECONDS: run SECONDS of game time (with --window: in real time; play with the keyboard)."""
-        self.finder.play(float(arg))
-
-    def do_start(self, arg: str) -> None:
-        """start: run the game's start sequence (games and game files)."""
-        self.finder.start()
-
-    def do_new(self, arg: str) -> None:
-        """new [TYPE...]: start a search; every RAM address as every TYPE (default all) is a candidate."""
-        self._report(self.finder.new(*self._words(arg)))
-
-    def do_types(self, arg: str) -> None:
-        """types [TYPE...]: keep only candidates of these types (without arguments: list the types)."""
-        if not arg.strip():
-            self.say("types: " + " ".join(TYPES) + "  (u16, s16, u32, s32, bcd16, bcd32: the space's byte order)")
-            return
-        self._report(self.finder.restrict(*self._words(arg)))
-
-    def do_snap(self, arg: str) -> None:
-        """snap [LABEL]: take a snapshot (the next comparison is against it; LABEL names it for `since`)."""
-        snap = self.finder.snapshot(arg.strip() or None)
-        self.say(f"snapshot at frame {snap.frame}" + (f" labelled {snap.label}" if snap.label else ""))
-
-    def _filter(self, op: str, arg: str, with_value: bool = False) -> None:
-        words = self._words(arg)
-        value = int(words.pop(0), 0) if with_value and words else None
-        since = None
-        if words[:1] == ["since"] and len(words) == 2:
-            since = words[1]
-        elif words:
-            raise ValueError(f"unexpected {' '.join(words)!r}; write e.g. `{op} since LABEL`")
-        self._report(self.finder.filter(op, value, since=since))
-
-    def do_equal(self, arg: str) -> None:
-        """equal [since LABEL]: keep values that did not change (alias: unchanged)."""
-        self._filter("equal", arg)
-
-    do_unchanged = do_equal
-
-    def do_changed(self, arg: str) -> None:
-        """changed [since LABEL]: keep values that changed (alias: not_equal)."""
-        self._filter("not_equal", arg)
-
-    do_not_equal = do_changed
-
-    def do_increased(self, arg: str) -> None:
-        """increased [since LABEL]: keep values that went up."""
-        self._filter("increased", arg)
-
-    def do_decreased(self, arg: str) -> None:
-        """decreased [since LABEL]: keep values that went down."""
-        self._filter("decreased", arg)
-
-    def do_delta(self, arg: str) -> None:
-        """delta N [since LABEL]: keep values that changed by exactly N (e.g. -1)."""
-        self._filter("changed_by", arg, with_value=True)
-
-    def do_value(self, arg: str) -> None:
-        """value N: keep values that are N now (BCD types: the decimal number you see)."""
-        self._filter("value", arg, with_value=True)
-
-    def do_undo(self, arg: str) -> None:
-        """undo: undo the last filter or types command."""
-        self._report(self.finder.undo())
-
-    def do_list(self, arg: str) -> None:
-        """list [N] [TYPE...]: show up to N (default 30) candidates: address, type, value now, earlier values."""
-        words = self._words(arg)
-        limit = int(words.pop(0)) if words and words[0].isdigit() else 30
-        found = self.finder.candidates(limit=limit, types=words)
-        self.say(_candidates(self.finder.count) + (f", first {len(found)}:" if found else ""))
-        if found:
-            self.say(f"{'address':<10} {'type':<8} {'now':>12}   earlier (oldest first)")
-        for c in found:
-            self.say(str(c))
-
-    def do_watch(self, arg: str) -> None:
-        """watch [FRAMES] [EVERY]: run FRAMES (default 60) frames, printing the first 8 candidates every EVERY."""
-        words = self._words(arg)
-        frames = int(words[0]) if words else 60
-        every = int(words[1]) if len(words) > 1 else 10
-        cands = self.finder.candidates(limit=8)
-        self.say("frame     " + " ".join(f"{c.address:#x}/{c.type}".rjust(14) for c in cands))
-        for frame, values in self.finder.watch(cands, frames, every):
-            self.say(f"{frame:<9} " + " ".join(("-" if v is None else str(v)).rjust(14) for v in values))
-
-    def do_peek(self, arg: str) -> None:
-        """peek ADDRESS [COUNT]: hex dump of COUNT (default 16) bytes."""
-        words = self._words(arg)
-        address = int(words[0], 0)
-        count = int(words[1], 0) if len(words) > 1 else 16
-        data = self.finder.peek(address, count)
-        for i in range(0, len(data), 16):
-            self.say(f"{address + i:#010x}  {data[i:i + 16].hex(' ')}")
-
-    def do_save(self, arg: str) -> None:
-        """save NAME [ADDRESS] [TYPE] [mask=M] [shift=S]: write variable NAME into the game file: the single
-        survivor, unless ADDRESS/TYPE say which; mask/shift pick bits (e.g. a nibble). `file PATH` (or --out)
-        sets the file."""
-        words = self._words(arg)
-        if not words:
-            raise ValueError("save needs a variable name")
-        name, rest = words[0], words[1:]
-        extra = {k: int(v, 0) for k, _, v in (w.partition("=") for w in rest if "=" in w)}
-        rest = [w for w in rest if "=" not in w]
-        if set(extra) - {"mask", "shift"}:
-            raise ValueError(f"save knows mask= and shift=, not {', '.join(sorted(set(extra) - {'mask', 'shift'}))}")
-        address = int(rest.pop(0), 0) if rest and rest[0][:1].isdigit() else None
-        type_name = rest.pop(0) if rest else None
-        if rest:
-            raise ValueError(f"unexpected {' '.join(rest)!r}")
-        if self.out_file is None:
-            raise ValueError("no game file: give --out FILE or use `file PATH` first")
-        var, decoder = self.finder.save(self.out_file, name, address, type_name, **extra)
-        self.say(f"{self.out_file}: {name} = {var_entry(var, decoder)}")
-
-    def do_file(self, arg: str) -> None:
-        """file PATH: the game file `save` writes to."""
-        self.out_file = arg.strip() or None
-        self.say(f"game file: {self.out_file}")
-
-    def do_savestate(self, arg: str) -> None:
-        """savestate PATH: save a MAME state here (usable as a game file's [start] state)."""
-        self.finder.save_state(arg.strip())
-        self.say(f"saved {arg.strip()}")
-
-    def do_loadstate(self, arg: str) -> None:
-        """loadstate PATH: load a MAME state of this machine."""
-        self.finder.load_state(arg.strip())
-
-    def do_repeat(self, arg: str) -> None:
-        """repeat N COMMAND[; COMMAND...]: run commands N times (e.g. repeat 10 press "P1 Button 1" 2; wait 8)."""
-        count, _, commands = arg.strip().partition(" ")
-        if not count.isdigit() or not commands.strip():
-            raise ValueError("write repeat N COMMAND[; COMMAND...]")
-        for _ in range(int(count)):
-            for command in commands.split(";"):
-                if command.strip():
-                    self.onecmd(command.strip())
-
-    def do_frame(self, arg: str) -> None:
-        """frame: the current frame number."""
-        self.say(f"frame {self.finder.frame}")
-
-    def do_quit(self, arg: str) -> bool:
-        """quit: stop MAME and leave."""
-        return True
-
-    do_exit = do_quit
-
-    def do_EOF(self, arg: str) -> bool:
-        """End of input: leave."""
-        return True
-
-
-def run_script(finder: Finder, lines: Iterable[str], *, out_file: str | None = None,
-               stdout: TextIO | None = None) -> FinderShell:
-    """Run finder commands non-interactively (stops at the first error); returns the shell."""
-    shell = FinderShell(finder, out_file=out_file, strict=True, stdout=stdout or sys.stdout)
-    shell.say(shell.banner)
-    for line in lines:
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        shell.say(f"{shell.prompt}{line}")
-        if shell.onecmd(line):
-            break
-    return shell
-
-
-# --- MAME's own debugger --------------------------------------------------------------------------------------
-def debug_command(machine: MachineConfig, workdir: str | os.PathLike[str], mame: str | None = None) -> list[str]:
-    """The command line ``mame-zoo debug`` runs: the machine with MAME's debugger, hermetic like the bridge."""
-    binary = find_mame(mame)
-    argv = [binary, machine.system, *media_args(dict(machine.media)), *hermetic_args(Path(workdir))]
-    if machine.rompath:
-        argv += ["-rompath", ";".join(os.fspath(p) for p in machine.rompath)]
-    return [*argv, "-window", *machine.options, "-debug"]
-
-
-def run_debugger(machine: MachineConfig, mame: str | None = None) -> int:
-    """Open MAME's debugger on ``machine`` (a window; its cheat commands search RAM too) and wait for it."""
-    with tempfile.TemporaryDirectory(prefix="mame_zoo-debug-") as tmp:
-        work = Path(tmp)
-        for sub in ("cfg", "nvram", "sta", "snap", "inp", "diff", "comments", "run"):
-            (work / sub).mkdir()
-        (work / "run").chmod(0o700)
-        argv = debug_command(machine, work, mame)
-        env = {**os.environ, "HOME": str(work), "XDG_RUNTIME_DIR": str(work / "run")}
-        return subprocess.run(argv, cwd=work, env=env, check=False).returncode
-
-
-# --- command line ----------------------------------------------------------------------------------------------
-def _add_target(p: argparse.ArgumentParser) -> None:
-    p.add_argument("game", help="a game (boxing_v0), a game file (my.toml) or a MAME system (a2600, sfiii3n)")
-    p.add_argument("--cart", help="cartridge for console systems: a file, or ale:NAME for ale-py's Atari ROMs")
-    p.add_argument("--media", action="append", default=[], metavar="SLOT=FILE", help="other media (repeatable)")
-    p.add_argument("--rom-path", help="folder with the romset (default: MAME_ZOO_ROMS)")
-
-
-def _media(items: Sequence[str]) -> dict[str, str]:
-    out = {}
-    for item in items:
-        slot, sep, file = item.partition("=")
-        if not sep or not slot or not file:
-            raise ValueError(f"--media needs SLOT=FILE, got {item!r}")
-        out[slot] = file
-    return out
-
-
-def _range(text: str) -> tuple[int, int]:
-    lo, sep, hi = text.partition("-")
-    if not sep:
-        raise argparse.ArgumentTypeError(f"a range is FIRST-LAST (e.g. 0x80-0xff), got {text!r}")
-    return int(lo, 0), int(hi, 0)
-
-
-def _find_main(args: argparse.Namespace) -> int:
-    finder = Finder.open(args.game, cart=args.cart, media=_media(args.media), rom_path=args.rom_path,
-                         device=args.device, space=args.space, ranges=args.range or None, window=args.window,
-                         mame=getattr(args, "mame", None))
-    with finder:
-        if args.script:
-            text = sys.stdin.read() if args.script == "-" else Path(args.script).read_text(encoding="utf-8")
-            try:
-                run_script(finder, text.splitlines(), out_file=args.out)
-            except (MameZooError, ValueError) as exc:
-                print(f"mame-zoo find: {exc}", file=sys.stderr)
-                return 1
-            return 0
-        shell = FinderShell(finder, out_file=args.out)
-        if not sys.stdin.isatty():
-            shell.use_rawinput = False
-            shell.prompt = ""
-        shell.cmdloop()
-    return 0
-
-
-def _debug_main(args: argparse.Namespace) -> int:
-    t = resolve_target(args.game, cart=args.cart, media=_media(args.media), rom_path=args.rom_path)
-    if args.dry_run:
-        print(shlex.join(debug_command(t.machine, "<temp dir>", getattr(args, "mame", None))))
-        return 0
-    return run_debugger(t.machine, getattr(args, "mame", None))
-
-
-def register(subparsers: Any) -> None:
-    """Add the ``find`` and ``debug`` subcommands to ``mame-zoo``'s argparse subparsers."""
-    p = subparsers.add_parser("find", help="find RAM addresses of game values (interactive, or --script)",
-                              description="Search a running machine's RAM for game values; see "
-                                          "docs/tutorial_address_finder.md.")
-    _add_target(p)
-    p.add_argument("--device", default=":maincpu", help="CPU (device tag) whose memory is searched")
-    p.add_argument("--space", default="program", help="its address space (program, data, io, ...)")
-    p.add_argument("--range", action="append", type=_range, metavar="FIRST-LAST",
-                   help="search these addresses (repeatable; default: every RAM range of the map)")
-    p.add_argument("--window", action="store_true", help="show MAME's window at real speed and play in it")
-    p.add_argument("--script", help="run the commands of this file ('-': stdin) and exit")
-    p.add_argument("--out", help="the game file `save` writes variables into")
-    p.set_defaults(func=_find_main)
-
-    p = subparsers.add_parser("debug", help="open MAME's own debugger on a game or machine")
-    _add_target(p)
-    p.add_argument("--dry-run", action="store_true", help="print the MAME command line instead of running it")
-    p.set_defaults(func=_debug_main)
-
-
-__all__ = ["OPS", "TYPES", "Candidate", "Finder", "FinderShell", "Snapshot", "Target", "ValueType",
-           "debug_command", "register", "resolve_target", "run_debugger", "run_script"]
