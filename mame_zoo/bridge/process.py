@@ -399,19 +399,23 @@ def wait(proc: subprocess.Popen[bytes], timeout: float) -> int | None:
         return None
 
 
-def kill(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> int | None:
-    """SIGKILL ``proc`` (MAME ignores SIGTERM headless) and reap it; returns its exit code.
-
-    The whole process group goes (MAME starts in a session of its own, group id = its PID), so a wrapper
-    script that runs MAME as its child instead of exec'ing it leaves nothing behind either.
-    """
-    if proc.poll() is None:
-        for sig in (signal.SIGKILL, signal.SIGCONT):  # a SIGSTOPped process still dies, but be explicit
+def kill_group(pid: int) -> None:
+    """SIGKILL the MAME started as ``pid`` and its whole process group (MAME starts in a session of its own,
+    group id = its PID), so a wrapper script that runs MAME as its child instead of exec'ing it leaves nothing
+    behind either. Does not wait."""
+    for sig in (signal.SIGKILL, signal.SIGCONT):  # a SIGSTOPped process still dies, but be explicit
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
             try:
-                os.killpg(proc.pid, sig)
+                os.kill(pid, sig)
             except (ProcessLookupError, PermissionError):
-                try:
-                    os.kill(proc.pid, sig)
-                except ProcessLookupError:
-                    pass
+                pass
+
+
+def kill(proc: subprocess.Popen[bytes], timeout: float = 5.0) -> int | None:
+    """SIGKILL ``proc`` and its process group (:func:`kill_group`; MAME ignores SIGTERM headless) and reap it;
+    returns its exit code."""
+    if proc.poll() is None:
+        kill_group(proc.pid)
     return wait(proc, timeout)

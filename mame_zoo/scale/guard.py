@@ -42,10 +42,7 @@ def _hard_exit(code: int) -> None:
         me = os.getpid()
         for bridge in own_bridges():
             if bridge.pid and process.parent_of(bridge.pid) == me:  # not yet reaped: still ours
-                try:
-                    os.kill(bridge.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+                process.kill_group(bridge.pid)
             shutil.rmtree(bridge.workdir, ignore_errors=True)
     finally:
         os._exit(code)
