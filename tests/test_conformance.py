@@ -73,7 +73,7 @@ def coin_flip_rules() -> Rules:
 @pytest.mark.parametrize("name", [g.env_name for g in GAMES])
 def test_every_shipped_game_conforms(name: str) -> None:
     """API, seeding, determinism (with random idle frames at reset), pickling and clean close on every game."""
-    assert check_game(name, noop_max=30) == list(CHECKS)
+    assert check_game(name, steps=300, noop_max=30) == list(CHECKS)
 
 
 def test_a_user_game_file_conforms(tmp_path: Path) -> None:
