@@ -219,6 +219,15 @@ def test_warlords_idle_reward_semantics(mame_binary: str) -> None:
     """Idle paddles: castles fall to the ball. Both sides obey the elimination rule (trajectories differ)."""
     mame, ale = _idle("warlords_v0", FOUR, 4000)
     summary = ref.describe("warlords idle", mame, ale)
-    assert ale.end is not None, summary
+    # the rule must be seen at work: three warlords fall (-1 each) and the last one standing gets +1
+    assert ale.end is not None and len(ale.events) == 4, f"ALE: {ale.events}\n{summary}"
     for side, trace in (("MAME", mame), ("ALE", ale)):
         assert not _warlords_rule(trace), f"{side}: {_warlords_rule(trace)}\n{summary}"
+
+
+@pytest.mark.xfail(strict=True, reason="a known difference, measured on MAME 0.251, 0.276 and 0.289 (2026-12-02): "
+                   "with idle paddles no warlord falls in MAME within 4000 steps, while in ALE all three do; the "
+                   "test above was vacuous for MAME's side until it checked that (lock-step work, issue 16)")
+def test_warlords_idle_castles_fall_in_mame_too(mame_binary: str) -> None:
+    mame, ale = _idle("warlords_v0", FOUR, 4000)
+    assert mame.end is not None and len(mame.events) == 4, ref.describe("warlords idle", mame, ale)
