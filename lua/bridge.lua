@@ -370,7 +370,9 @@ local function on_frame_guarded()
   end
 end
 
--- Keep the subscription referenced: newer MAME unsubscribes when it is garbage collected.
+-- Step on frame_done on every version that has it (0.251 to 0.289; it is not deprecated). The machine frame
+-- notifier of newer MAME fires at another point of the frame: save/load and frame skip would not be exact.
+-- Keep a subscription referenced: newer MAME unsubscribes when it is garbage collected.
 if emu.register_frame_done then
   emu.register_frame_done(on_frame_guarded)
 else

@@ -66,13 +66,13 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
-
 def _mame_version_or_none(mame: str | os.PathLike[str] | None) -> str | None:
     """The version of the MAME an env will run (``"0.276"``), or None while none can be found."""
     try:
         return version_name(find_mame(mame))
     except MameZooError:
         return None
+
 
 class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzoo ships no types: ParallelEnv is Any
     """A MAME game as a PettingZoo ``ParallelEnv``; every player is an agent with its own reward.
