@@ -111,11 +111,15 @@ def _cleanup(proc: subprocess.Popen[bytes] | None, fds: list[int], workdir: str 
 _live: weakref.WeakSet[Bridge] = weakref.WeakSet()
 
 
-def own_bridges() -> list[Bridge]:
+def own_bridges(include_closed: bool = False) -> list[Bridge]:
     """The open bridges this process started. A forked child's copies of its parent's bridges are not its own
-    (they are disowned at the fork, and their MAME belongs to the parent)."""
+    (they are disowned at the fork, and their MAME belongs to the parent).
+
+    ``include_closed`` adds the closed ones whose clean-up has not finished (MAME died, or :meth:`Bridge.close`
+    is running in another thread): their temp folders still exist.
+    """
     me = os.getpid()
-    return [b for b in list(_live) if b._owner == me and not b.closed]
+    return [b for b in list(_live) if b._owner == me and (include_closed or not b.closed)]
 
 
 def _disown_after_fork() -> None:

@@ -37,12 +37,20 @@ _guarded_pid = 0
 
 
 def _hard_exit(code: int) -> None:
-    """Kill this worker's MAME processes, remove their temp folders and end the process at once."""
+    """Kill this worker's MAME processes, remove their temp folders and end the process at once.
+
+    The folders go only once their MAME is dead and reaped: the worker's main thread may be closing an env at
+    this moment, and a MAME that is exiting writes its settings into its folder while it goes.
+    """
     try:
         me = os.getpid()
-        for bridge in own_bridges():
+        bridges = own_bridges(include_closed=True)
+        for bridge in bridges:
             if bridge.pid and process.parent_of(bridge.pid) == me:  # not yet reaped: still ours
                 process.kill_group(bridge.pid)
+        for bridge in bridges:
+            if bridge.proc is not None:
+                process.wait(bridge.proc, 2.0)
             shutil.rmtree(bridge.workdir, ignore_errors=True)
     finally:
         os._exit(code)
