@@ -14,7 +14,7 @@ import numpy as np
 
 from mame_zoo.env import MameParallelEnv
 from mame_zoo.errors import InvalidOption, ResetNeeded
-from mame_zoo.games.sf3.game import VERSUS
+from mame_zoo.games.sfiii3n_v0 import GAME
 from mame_zoo.roms import rom_paths
 
 MOVE_NOOP, ATTACK_NOOP, ATTACK_JAB = 8, 9, 0
@@ -44,7 +44,7 @@ class Environment:
             raise InvalidOption("frame_ratio and frames_per_step must be >= 1")
         self.env_id = env_id
         self.frames_per_step = int(frames_per_step)
-        game = dataclasses.replace(VERSUS.with_single_agent(), difficulty=difficulty, **settings)
+        game = dataclasses.replace(GAME.with_single_agent(), difficulty=difficulty, **settings)
         self._env = MameParallelEnv(game, frameskip=int(frame_ratio), noop_max=0, max_cycles=10**9,
                                     rom_path=rom_paths(roms_path or None), mame=binary_path, mame_window=render,
                                     throttle=throttle, sound=sound)

@@ -11,6 +11,7 @@ import re
 import shutil
 import warnings
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import gymnasium
@@ -19,7 +20,7 @@ from pettingzoo import AECEnv
 from pettingzoo.test import parallel_api_test
 
 import mame_zoo
-from mame_zoo import spec
+from mame_zoo import games, spec
 from mame_zoo.core.ops import FrameOutcome, Hold, PressUntil, Wait
 from mame_zoo.declarative import (
     DATA_DIR,
@@ -36,6 +37,7 @@ from mame_zoo.env import MameParallelEnv, Rules
 from mame_zoo.errors import InvalidGameSpec, UnknownGame
 from mame_zoo.games import atari
 from mame_zoo.games.atari_rules import TennisRules
+from mame_zoo.games.sf3.game import SF3Game
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -84,9 +86,14 @@ def game_from(text: str) -> DeclarativeGame:
 
 
 # --- 1. the built-in games are game files -----------------------------------------------------------------
-def test_every_builtin_atari_game_is_a_game_file() -> None:
+def test_every_builtin_game_is_a_game_file() -> None:
     files = sorted(p.stem for p in DATA_DIR.glob("*.toml"))
-    assert files == sorted(g.name for g in atari.GAMES)
+    assert files == sorted([*(g.name for g in atari.GAMES), "sfiii3n"])
+    for name in games.SHIPPED:  # every shipped env's declaration is its game file's
+        game = games.declaration(name)
+        assert isinstance(game, DeclarativeGame) and Path(game.path) == DATA_DIR / f"{game.name}.toml"
+    sf3 = load_game(DATA_DIR / "sfiii3n.toml")
+    assert isinstance(sf3, SF3Game) and sf3.system == "sfiii3n" and sf3.romset and sf3.frame_shape() == (224, 384)
     for game in atari.GAMES:
         assert isinstance(game, DeclarativeGame)
         assert Path(game.path) == DATA_DIR / f"{game.name}.toml"
@@ -336,6 +343,48 @@ def test_python_rules_are_imported_not_evaluated() -> None:
             game_from(hatch.replace("test_declarative:ScaledRules", target))
     with pytest.raises(InvalidGameSpec, match=re.escape("returned object, not a mame_zoo.env.Rules")):
         game_from(hatch.replace("ScaledRules", "not_rules").replace("kwargs = { scale = 2.5 }\n", "")).rules()
+
+
+@dataclass(frozen=True)
+class ClassGame(DeclarativeGame):
+    """A test game class: one agent, no inputs, zero reward (what a ``[game] python`` class declares itself)."""
+
+    lives: int = 3
+
+    @property
+    def agents(self) -> tuple[str, ...]:  # type: ignore[override]
+        return ("solo",)
+
+    def rules(self) -> Rules:
+        return ScaledRules(0.0)
+
+
+CLASS_FILE = """\
+[game]
+name = "classy"
+python = "test_declarative:ClassGame"
+description = "from a class"
+[machine]
+system = "a2600"
+media = { cart = "ale:boxing" }
+[screen]
+size = [210, 160]
+"""
+
+
+def test_a_game_file_can_name_its_game_class() -> None:
+    game = game_from(CLASS_FILE)
+    assert isinstance(game, ClassGame) and game.lives == 3 and game.agents == ("solo",)
+    assert (game.name, game.description, game.system, game.frame_shape()) == ("classy", "from a class", "a2600",
+                                                                               (210, 160))
+    assert replace(game, lives=5).lives == 5
+    for target, message in [("test_declarative:ScaledRules", "is not a subclass of mame_zoo.declarative"),
+                            ("test_declarative:Nope", "has no 'Nope'"),
+                            ("os.system('x')", "is not 'package.module:Class'")]:
+        with pytest.raises(InvalidGameSpec, match=re.escape(message)):
+            game_from(CLASS_FILE.replace("test_declarative:ClassGame", target))
+    with pytest.raises(InvalidGameSpec, match=re.escape("agents: the game.python class declares this itself")):
+        game_from(CLASS_FILE + '[[agents]]\nname = "x"\n')
 
 
 # --- 5. file games on real MAME ----------------------------------------------------------------------------------

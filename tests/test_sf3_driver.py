@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,7 @@ def _game_inputs(game: SF3Game) -> set[tuple[str, str]]:
 
 @pytest.mark.parametrize("mode", ["versus", "vs_cpu"])
 def test_every_input_the_env_uses_exists(sf3_bridge: Bridge, mode: str) -> None:
-    game = SF3Game(mode=mode, difficulty=4 if mode == "vs_cpu" else None)
+    game = replace(sfiii3n_v0.GAME, mode=mode, difficulty=4 if mode == "vs_cpu" else None)
     driver = {(f.port, f.field) for f in sf3_bridge.inputs()}
     used = _game_inputs(game)
     assert used <= driver, f"not in MAME's sfiii3n: {sorted(used - driver)}"
@@ -79,7 +80,7 @@ def test_every_address_the_env_reads_is_in_readable_memory(sf3_bridge: Bridge) -
     space = sf3_bridge.space(":maincpu", "program")
     assert space.big_endian and space.data_width == 32
     entries = sf3_bridge.memory_map(space)
-    game = SF3Game(mode="vs_cpu", difficulty=3)
+    game = replace(sfiii3n_v0.GAME, mode="vs_cpu", difficulty=3)
     variables: dict[str, Var] = {**FRAME_VARS, **SELECT_VARS}
     ops = [op for op in game.start if isinstance(op, (PressUntil, Write))]
     variables.update({f"start op {i}": op.var for i, op in enumerate(ops)})

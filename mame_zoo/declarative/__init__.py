@@ -16,6 +16,7 @@ Rules the format cannot say come from a Python factory named in the file (``[rul
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import types
@@ -23,22 +24,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from mame_zoo.declarative.model import (
-    ATARI_TABLE,
-    BUILTIN_TABLES,
-    ActionController,
+from mame_zoo.declarative.controls import ATARI_TABLE, BUILTIN_TABLES, ActionController, Dial, Wiring
+from mame_zoo.declarative.model import DeclarativeGame
+from mame_zoo.declarative.parse import FORMAT_VERSION, load, loads
+from mame_zoo.declarative.rules import (
     AgentChoice,
     Condition,
-    DeclarativeGame,
     DeclarativeRules,
     Decoder,
-    Dial,
     PythonRules,
     RuleSet,
-    Wiring,
     bcd_decode,
 )
-from mame_zoo.declarative.parse import FORMAT_VERSION, load, loads
 from mame_zoo.declarative.write import save_vars, var_entry
 from mame_zoo.errors import InvalidGameSpec, InvalidOption
 from mame_zoo.registry import REGISTRY
@@ -62,8 +59,11 @@ def loads_game(text: str, source: str = "<string>", base: str | os.PathLike[str]
 
 
 def load_builtin(name: str) -> DeclarativeGame:
-    """A built-in game file by stem, e.g. ``"boxing"`` (``mame_zoo/games/data/boxing.toml``)."""
-    return load(DATA_DIR / f"{name}.toml")
+    """A built-in game file by stem, e.g. ``"boxing"`` (``mame_zoo/games/data/boxing.toml``); its docs page links
+    to the file."""
+    game, link = load(DATA_DIR / f"{name}.toml"), f"mame_zoo/games/data/{name}.toml"
+    declared = f"Declared in the game file [`{link}`](../../{link}) (format: [declarative games](../declarative.md))."
+    return dataclasses.replace(game, extra_doc=f"{game.extra_doc}\n\n{declared}" if game.extra_doc else declared)
 
 
 def factories(game: DeclarativeGame) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:

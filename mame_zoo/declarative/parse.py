@@ -17,22 +17,21 @@ from typing import Any, NoReturn
 from mame_zoo.bridge.config import forbidden_option
 from mame_zoo.core import ops as spec_module
 from mame_zoo.core.ops import Hold, Input, PressUntil, StartOp, Var, Wait, Write
-from mame_zoo.declarative.model import (
-    BUILTIN_TABLES,
+from mame_zoo.declarative.controls import BUILTIN_TABLES, Dial, Wiring
+from mame_zoo.declarative.model import DeclarativeGame
+from mame_zoo.declarative.rules import (
     TYPE_SIZES,
     AgentChoice,
     Condition,
-    DeclarativeGame,
     Decoder,
     DeltaReward,
-    Dial,
     EventReward,
     OutReward,
     PythonRules,
     RuleSet,
     SurvivorReward,
     TimerReward,
-    Wiring,
+    import_target,
 )
 from mame_zoo.errors import InvalidGameSpec
 
@@ -510,25 +509,44 @@ def _screen(ctx: _Ctx, value: Any) -> tuple[tuple[int, int, int, int] | None, tu
 
 TOP_KEYS = ("format", "game", "machine", "screen", "ram", "vars", "inputs", "start", "actions", "dial", "agents",
             "rewards", "done", "rules")
+#: the sections of a file whose ``[game] python`` class declares agents, actions, start and rules
+CLASS_TOP_KEYS = ("format", "game", "machine", "screen")
 
 
 def build_game(data: Mapping[str, Any], source: str, base: Path | None) -> DeclarativeGame:
     """Validate parsed TOML ``data`` and build the game (``source`` names it in errors; ``base`` resolves paths)."""
     ctx = _Ctx(source, base)
-    top = _table(ctx, dict(data), "", TOP_KEYS, ("game", "machine", "agents", "actions", "screen"))
+    game_table = data.get("game")
+    python_game = isinstance(game_table, dict) and "python" in game_table
+    if python_game:  # a game class supplies agents, actions, start and rules itself: the file gives the rest
+        for key in TOP_KEYS:
+            if key in data and key not in CLASS_TOP_KEYS:
+                ctx.fail(key, f"the game.python class declares this itself; remove [{key}] or game.python")
+    top = _table(ctx, dict(data), "", CLASS_TOP_KEYS if python_game else TOP_KEYS,
+                 ("game", "machine", "screen") if python_game else ("game", "machine", "agents", "actions", "screen"))
     version = _int(ctx, top.get("format", FORMAT_VERSION), "format")
     if version != FORMAT_VERSION:
         ctx.fail("format", f"this mame_zoo reads format {FORMAT_VERSION}, the file says {version}")
 
     g = _table(ctx, top["game"], "game", ("name", "version", "description", "rules_doc", "sources", "history",
-                                          "render_fps", "notes"), ("name",))
+                                          "render_fps", "notes", "python"), ("name",))
     name = _str(ctx, g["name"], "game.name", _NAME, "a game name (lower-case letters, digits, _; starting with a "
                                                     "letter)")
     if re.search(r"_v\d+$", name):
         ctx.fail("game.name", f"{name!r} ends in a version; give the version in game.version")
-    gversion = _int(ctx, g.get("version", 0), "game.version", 0)
     system, media, romset, options = _machine(ctx, top["machine"])
     crop, size = _screen(ctx, top["screen"])
+    common: dict[str, Any] = dict(
+        name=name, version=_int(ctx, g.get("version", 0), "game.version", 0), system=system, media=media,
+        romset=romset, mame_options=options, crop=crop, screen_size=size,
+        description=_str(ctx, g.get("description", ""), "game.description"),
+        rules_text=_str(ctx, g.get("rules_doc", ""), "game.rules_doc"),
+        sources=_strings(ctx, g.get("sources", []), "game.sources"),
+        history=_strings(ctx, g.get("history", []), "game.history"),
+        extra_doc=_str(ctx, g.get("notes", ""), "game.notes"),
+        render_fps=_int(ctx, g.get("render_fps", 60), "game.render_fps", 1, 1000), path=source)
+    if python_game:
+        return _game_class(ctx, g["python"])(**common)
 
     named: dict[str, tuple[Var, Decoder]] = {}
     raw_vars = top.get("vars", {})
@@ -626,16 +644,22 @@ def build_game(data: Mapping[str, Any], source: str, base: Path | None) -> Decla
                           tuple(p.out for p in players), done, left)
 
     return DeclarativeGame(
-        name=name, version=gversion, players=tuple(players), vars={n: v for n, (v, _) in named.items()},
+        players=tuple(players), vars={n: v for n, (v, _) in named.items()},
         decoders={n: d for n, (_, d) in named.items()}, start_sequence=sequence, restart=restart,
-        single_agent_sequence=single, system=system, media=media, romset=romset, mame_options=options, crop=crop,
-        screen_size=size, ram_obs=ram_obs, table=table, minimal=minimal, full=full, dial=dial, ruleset=ruleset,
-        python_rules=python_rules, description=_str(ctx, g.get("description", ""), "game.description"),
-        rules_text=_str(ctx, g.get("rules_doc", ""), "game.rules_doc"),
-        sources=_strings(ctx, g.get("sources", []), "game.sources"),
-        history=_strings(ctx, g.get("history", []), "game.history"),
-        extra_doc=_str(ctx, g.get("notes", ""), "game.notes"),
-        render_fps=_int(ctx, g.get("render_fps", 60), "game.render_fps", 1, 1000), path=source)
+        single_agent_sequence=single, ram_obs=ram_obs, table=table, minimal=minimal, full=full, dial=dial,
+        ruleset=ruleset, python_rules=python_rules, **common)
+
+
+def _game_class(ctx: _Ctx, value: Any) -> type[DeclarativeGame]:
+    """The class ``[game] python`` names: a :class:`DeclarativeGame` subclass for what data cannot say."""
+    target = _str(ctx, value, "game.python", _TARGET, "'package.module:Class'")
+    try:
+        cls = import_target(target, "game.python")
+    except InvalidGameSpec as exc:
+        ctx.fail("game.python", str(exc).split(": ", 1)[1])
+    if not (isinstance(cls, type) and issubclass(cls, DeclarativeGame)):
+        ctx.fail("game.python", f"{target!r} is not a subclass of mame_zoo.declarative.DeclarativeGame")
+    return cls
 
 
 def loads(text: str, source: str = "<string>", base: str | os.PathLike[str] | None = None) -> DeclarativeGame:

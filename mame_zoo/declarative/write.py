@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from mame_zoo.core.ops import Var
-from mame_zoo.declarative.model import Decoder
+from mame_zoo.declarative.rules import Decoder
 from mame_zoo.errors import InvalidGameSpec
 
 if sys.version_info >= (3, 11):

@@ -14,7 +14,8 @@ from mame_zoo.bridge import Bridge, MachineConfig, ReadSpec
 from mame_zoo.bridge.client import InputField, SpaceInfo
 from mame_zoo.core.game import Game
 from mame_zoo.core.ops import Hold, Input, PressUntil, Var, Wait, Write, bcd
-from mame_zoo.declarative.model import DeclarativeGame, Decoder, resolve_media
+from mame_zoo.declarative.model import DeclarativeGame, resolve_media
+from mame_zoo.declarative.rules import Decoder
 from mame_zoo.declarative.write import machine_section, save_vars, var_entry
 from mame_zoo.errors import AddressError, InputNotFound, InvalidGameSpec, InvalidOption, UnknownGame
 from mame_zoo.roms import rom_paths

@@ -13,8 +13,6 @@ describe the 2600's controls for code that drives MAME directly.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from mame_zoo.core.ops import Input
 from mame_zoo.declarative import ATARI_TABLE, DeclarativeGame, load_builtin
 
@@ -53,19 +51,13 @@ PADDLES: tuple[tuple[Input, Input], ...] = (
 PADDLE_START, PADDLE_MIN, PADDLE_MAX, PADDLE_DELTA = 408823, 27450, 790196, 23000
 
 
-def _builtin(stem: str) -> DeclarativeGame:
-    link = f"mame_zoo/games/data/{stem}.toml"
-    return replace(load_builtin(stem), extra_doc=(
-        f"Declared in the game file [`{link}`](../../{link}) (format: [declarative games](../declarative.md))."))
-
-
 # --- the suite ---------------------------------------------------------------------------------------
-BOXING = _builtin("boxing")
-PONG = _builtin("pong")
-TENNIS = _builtin("tennis")
-SURROUND = _builtin("surround")
-ICE_HOCKEY = _builtin("ice_hockey")
-COMBAT_TANK = _builtin("combat_tank")
-WARLORDS = _builtin("warlords")
+BOXING = load_builtin("boxing")
+PONG = load_builtin("pong")
+TENNIS = load_builtin("tennis")
+SURROUND = load_builtin("surround")
+ICE_HOCKEY = load_builtin("ice_hockey")
+COMBAT_TANK = load_builtin("combat_tank")
+WARLORDS = load_builtin("warlords")
 
 GAMES: tuple[DeclarativeGame, ...] = (BOXING, PONG, TENNIS, SURROUND, ICE_HOCKEY, COMBAT_TANK, WARLORDS)

@@ -1,4 +1,8 @@
-"""The SF3 game declaration: the pure-logic layer (memory, characters, actions, flow) wired to the framework.
+"""The SF3 game class: the pure-logic layer (memory, characters, actions, flow) wired to the framework.
+
+The game file ``mame_zoo/games/data/sfiii3n.toml`` declares the game (identity, docs, machine, screen) and names
+:class:`SF3Game` for what its settings change: agents, start sequence, actions, rules and the RAM-state
+observation. ``mame_zoo.games.sfiii3n_v0.GAME`` is the file's game with the default settings.
 
 Versus (``mode="versus"``): ``first_0`` plays P1 and ``second_0`` plays P2, both human-controlled from boot
 (coins, both Start buttons, character select for both). Vs CPU (``mode="vs_cpu"``): one agent climbs the
@@ -9,15 +13,15 @@ run on the real ROM** by the developers (it cannot be shipped): check them with 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import gymnasium
 
-from mame_zoo.bridge import MachineConfig
-from mame_zoo.core.game import Controller, Game, Rules
-from mame_zoo.core.ops import Hold, PressUntil, StartOp, Wait, Write
+from mame_zoo.core.game import Controller, Rules
+from mame_zoo.core.ops import Hold, PressUntil, StartOp, Var, Wait, Write
+from mame_zoo.declarative import DeclarativeGame
 from mame_zoo.errors import InvalidOption
 from mame_zoo.games.sf3.actions import (
     COIN1,
@@ -33,16 +37,17 @@ from mame_zoo.games.sf3.characters import outfit, selectable_character, selectio
 from mame_zoo.games.sf3.flow import BONUS_MODES, SF3Rules
 from mame_zoo.games.sf3.memory import FLOW_VARS, FRAME_VARS
 from mame_zoo.games.sf3.observation import observation_space
-from mame_zoo.roms import require_romset, rom_paths
 
-SYSTEM = "sfiii3n"
 BOOT_FRAMES = 900  # power-on to attract mode; no public figure exists (docs/sf3.md §5), so be generous
 FIGHT_WAIT = 3000  # polls (2 frames each) for the fight to start after the last selection
 
 
 @dataclass(frozen=True)
-class SF3Game(Game):
+class SF3Game(DeclarativeGame):
     """Street Fighter III 3rd Strike on MAME (``sfiii3n``), versus or against the CPU.
+
+    Built from its game file (``sfiii3n_v0.GAME``); settings are fields, set with the env factories' keywords or
+    ``dataclasses.replace(GAME, characters=(...))``.
 
     Args:
         mode: ``"versus"`` (two agents) or ``"vs_cpu"`` (one agent, the arcade ladder).
@@ -71,17 +76,10 @@ class SF3Game(Game):
     continue_game: bool = False
     bonus: str = "skip"
 
-    name = "sfiii3n"
-    version = 0
-    render_fps = 60
-    vars = FRAME_VARS
-    description = ("Street Fighter III 3rd Strike: Fight for the Future (Japan 990608, NO CD), two fighters, "
-                   "best of 3 rounds. Reward per step: damage dealt minus damage taken (zero-sum).")
-    history = ("v0: first release (mame_zoo 0.1.0); start sequences not yet checked on a real ROM",)
-    sources = ("docs/sf3.md (modes, settings, the RAM map's sources and known uncertainties)",)
+    vars: Mapping[str, Var] = field(default_factory=lambda: dict(FRAME_VARS))
     #: constructor keywords of the env factories that configure the game rather than the env
-    options = ("characters", "super_arts", "outfits", "side", "difficulty", "action_scheme", "rounds", "matches",
-               "continue_game", "bonus")
+    options: tuple[str, ...] = ("characters", "super_arts", "outfits", "side", "difficulty", "action_scheme",
+                                "rounds", "matches", "continue_game", "bonus")
 
     def __post_init__(self) -> None:
         # validate now, in the constructor, with errors that list the valid values
@@ -133,18 +131,7 @@ class SF3Game(Game):
         ops.append(PressUntil({}, FLOW_VARS["fighting"], 1, press=1, release=1, max_presses=FIGHT_WAIT))
         return tuple(ops)
 
-    @property
-    def restart(self) -> tuple[StartOp, ...]:  # type: ignore[override]
-        """After a load of the start state: three idle frames, so the screen (not in a save state) settles."""
-        return (Wait(3),)  # the screen is not in a save state: let it settle (see MameParallelEnv.reset)
-
-    # --- machine, actions, rules, observations --------------------------------------------------------
-    def machine(self, rom_path: str | Sequence[str] | None) -> MachineConfig:
-        """The ``sfiii3n`` romset in ``rom_path`` or ``MAME_ZOO_ROMS`` (RomNotFound if absent)."""
-        paths = rom_paths(rom_path)
-        require_romset(SYSTEM, paths)
-        return MachineConfig(SYSTEM, {}, tuple(paths))
-
+    # --- actions, rules, observations --------------------------------------------------------
     def action_space(self, agent: str,
                      full_action_space: bool) -> gymnasium.spaces.Discrete | gymnasium.spaces.MultiDiscrete:
         """The action space of the configured action scheme."""
@@ -171,10 +158,6 @@ class SF3Game(Game):
         return SF3Rules(self.mode, human_side=self.side, rounds=self.rounds, matches=self.matches,
                         continue_game=self.continue_game, bonus=self.bonus)
 
-    def frame_shape(self) -> tuple[int, int]:
-        """(height, width) of the CPS-3 screen: 224 x 384."""
-        return (224, 384)
-
     def ram_state_space(self) -> gymnasium.spaces.Dict:
         """The space of the RAM-state dict (health, timer, positions...)."""
         return observation_space(perspective=True)
@@ -185,12 +168,7 @@ class SF3Game(Game):
         return rules.observation(self.sides[agent_index])
 
     @property
-    def rules_doc(self) -> str:
-        """Reward and episode rules, for the docs page."""
-        return (SF3Rules.__doc__ or "").strip().split("\n")[0] + (
-            " Reward per agent: damage dealt minus damage taken in health points (a KO costs all remaining health; "
-            "refills between rounds and bonus stages give nothing). An episode is one match (best of 3) by "
-            "default; `rounds=` and `matches=` change that.")
+    def one_player_mode(self) -> bool | None:
+        """True: the arcade ladder against the CPU (``mode="vs_cpu"``)."""
+        return True
 
-
-VERSUS = SF3Game()
