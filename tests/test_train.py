@@ -18,7 +18,7 @@ import pytest
 
 pytest.importorskip("stable_baselines3", reason="needs the 'train' extra (torch + stable-baselines3)")
 
-from mame_zoo.train.policy import ObsConfig, Preprocessor, load_policy, resolve_checkpoint
+from mame_zoo.train.policy import ObsConfig, Preprocessor, RandomAgent, load_policy, resolve_checkpoint
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -337,3 +337,22 @@ def test_learning_curve_plot(tmp_path: Path) -> None:
     with Image.open(out) as img:
         pixels = np.asarray(img.convert("RGB")).reshape(-1, 3)
     assert img.size[0] > 600 and len(np.unique(pixels, axis=0)) > 20  # a drawn figure, not blank
+
+
+def test_random_agent_plays_discrete_and_multi_discrete_spaces() -> None:
+    """Pure logic: a random player for any game's actions, SF3's move x attack included (seeded, in range)."""
+    import gymnasium
+
+    from mame_zoo.games.sf3 import action_space
+
+    space = action_space("multi_discrete")
+    frame = np.zeros((4, 4, 3), np.uint8)
+    agent, again = RandomAgent(space, seed=1), RandomAgent(space, seed=1)
+    actions = [agent.act(frame) for _ in range(200)]
+    assert all(space.contains(a) for a in actions)
+    assert all(np.array_equal(a, again.act(frame)) for a in actions)
+    assert {int(a[0]) for a in actions} == set(range(9)) and {int(a[1]) for a in actions} == set(range(10))
+    boxing = RandomAgent(gymnasium.spaces.Discrete(18), seed=1)
+    assert {boxing.act(frame) for _ in range(300)} == set(range(18))
+    with pytest.raises(ValueError, match="Discrete or MultiDiscrete"):
+        RandomAgent(gymnasium.spaces.Box(0, 1, (2,)))  # type: ignore[arg-type]

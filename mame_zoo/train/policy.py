@@ -158,23 +158,31 @@ class Agent(Protocol):
     def reset(self) -> None:
         """A new episode starts."""
 
-    def act(self, frame: np.ndarray) -> int:
-        """The action for the current raw observation."""
+    def act(self, frame: np.ndarray) -> int | np.ndarray:
+        """The action for the current raw observation (an array for a ``MultiDiscrete`` space)."""
 
 
 class RandomAgent:
-    """Uniformly random actions (seeded)."""
+    """Uniformly random actions (seeded) from a ``Discrete`` or ``MultiDiscrete`` space (SF3's move x attack)."""
 
-    def __init__(self, action_space: gymnasium.spaces.Discrete, seed: int | None = None) -> None:
-        self.n = int(action_space.n)
+    def __init__(self, action_space: gymnasium.spaces.Discrete | gymnasium.spaces.MultiDiscrete,
+                 seed: int | None = None) -> None:
+        if isinstance(action_space, gymnasium.spaces.Discrete):
+            self.n: int | np.ndarray = int(action_space.n)
+        elif isinstance(action_space, gymnasium.spaces.MultiDiscrete):
+            self.n = np.asarray(action_space.nvec)
+        else:
+            raise InvalidOption(f"a random agent needs a Discrete or MultiDiscrete action space, not {action_space}")
         self.rng = np.random.default_rng(seed)
 
     def reset(self) -> None:
         """Nothing to forget."""
 
-    def act(self, frame: np.ndarray) -> int:
-        """A random action (the frame is ignored)."""
-        return int(self.rng.integers(self.n))
+    def act(self, frame: np.ndarray) -> int | np.ndarray:
+        """A random action (the frame is ignored): an int, or one int per component of a MultiDiscrete space."""
+        if isinstance(self.n, int):
+            return int(self.rng.integers(self.n))
+        return self.rng.integers(self.n)
 
 
 class PolicyAgent:
@@ -251,8 +259,9 @@ def load_policy(path: str | os.PathLike[str], device: str = "cpu") -> LoadedPoli
     return LoadedPolicy(model, ObsConfig.from_dict(data), os.fspath(file))
 
 
-def make_agent(spec: str | LoadedPolicy, cfg: ObsConfig, agent: str, action_space: gymnasium.spaces.Discrete,
-               seed: int | None = None, deterministic: bool = False) -> Agent:
+def make_agent(spec: str | LoadedPolicy, cfg: ObsConfig, agent: str,
+               action_space: gymnasium.spaces.Discrete | gymnasium.spaces.MultiDiscrete, seed: int | None = None,
+               deterministic: bool = False) -> Agent:
     """An :class:`Agent` from a spec: ``"random"``, a checkpoint path/run folder, or a loaded policy."""
     if isinstance(spec, LoadedPolicy):
         policy = spec
@@ -265,7 +274,8 @@ def make_agent(spec: str | LoadedPolicy, cfg: ObsConfig, agent: str, action_spac
 
 
 def check_compatible(policy_cfg: ObsConfig, env_cfg: ObsConfig) -> None:
-    """Raise ValueError if a policy trained with ``policy_cfg`` cannot play in an env set up as ``env_cfg``."""
+    """Raise InvalidOption (a ValueError) if a policy trained with ``policy_cfg`` cannot play in an env set up
+    as ``env_cfg``."""
     if policy_cfg.game != env_cfg.game:
         raise InvalidOption(f"the checkpoint was trained on {policy_cfg.game}, not {env_cfg.game}")
     if policy_cfg.frameskip != env_cfg.frameskip:
