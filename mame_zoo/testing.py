@@ -13,6 +13,10 @@ Each check runs the game in real MAME and raises :class:`~mame_zoo.errors.Confor
 * ``determinism``: the same seed and actions in two MAME processes give the same observations, rewards,
   terminations and truncations at every step; ``reset(seed)`` again (the start state restored from its save
   state) repeats the trajectory;
+* ``state``: save states restore exactly: an env started from another process's saved start state (the
+  ``state_cache``) plays the same trajectory as the env that booted and saved it, and within one episode a
+  state saved mid-play, played on and loaded again, repeats the same observations (from the third frame after
+  the load on: MAME's screen is not part of a save state);
 * ``pickle``: an env pickles before and after ``reset()`` without starting MAME, and the copy plays;
 * ``close``: ``close()`` ends the env's MAME process and removes its private folder, and nothing else of it is
   left running.
@@ -25,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import tempfile
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -40,7 +45,7 @@ from mame_zoo.core.game import Game
 from mame_zoo.env import MameParallelEnv, make_factories
 from mame_zoo.errors import ConformanceError, InvalidOption
 
-CHECKS = ("api", "seed", "determinism", "pickle", "close")
+CHECKS = ("api", "seed", "determinism", "state", "pickle", "close")
 
 Step = tuple[tuple[str, ...], tuple[tuple[str, float], ...], tuple[tuple[str, bool], ...],
              tuple[tuple[str, bool], ...]]
@@ -94,6 +99,15 @@ def _digest(obs: Any) -> str:
     return hashlib.sha1(np.ascontiguousarray(obs).tobytes()).hexdigest()
 
 
+def _random_actions(env: ParallelEnv, rng: np.random.Generator) -> dict[str, Any]:
+    """A uniformly random action for every live agent (``Discrete`` or ``MultiDiscrete`` spaces)."""
+    out: dict[str, Any] = {}
+    for a in env.agents:
+        space = env.action_space(a)
+        out[a] = rng.integers(space.nvec) if hasattr(space, "nvec") else int(rng.integers(space.n))
+    return out
+
+
 def trajectory(env: ParallelEnv, seed: int, steps: int, action_seed: int = 7) -> list[Step]:
     """Observation digests, rewards, terminations and truncations after ``reset(seed)`` and every step of
     seeded random actions (``action_seed``), until the episode ends or ``steps`` steps."""
@@ -103,7 +117,7 @@ def trajectory(env: ParallelEnv, seed: int, steps: int, action_seed: int = 7) ->
     for _ in range(steps):
         if not env.agents:
             break
-        actions = {a: int(rng.integers(env.action_space(a).n)) for a in env.agents}
+        actions = _random_actions(env, rng)
         obs, rew, term, trunc, _ = env.step(actions)
         out.append((tuple(_digest(obs[a]) for a in sorted(obs)), tuple(sorted((a, float(r)) for a, r in rew.items())),
                     tuple(sorted((a, bool(t)) for a, t in term.items())),
@@ -146,6 +160,56 @@ def _check_determinism(game: _Game, steps: int, seed: int = 3) -> None:
         for step, (a, b) in enumerate(zip(first, other)):
             if a != b:
                 raise _fail(game, "determinism", f"with {label} the trajectory differs at step {step}: {a} != {b}")
+
+
+def _check_state(game: _Game, steps: int, seed: int = 5) -> None:
+    """Save states restore exactly: across processes (the start-state cache) and mid-episode."""
+    with tempfile.TemporaryDirectory(prefix="mame_zoo-check-") as cache:
+        saver = game.parallel_env(state_cache=cache)
+        first = trajectory(saver, seed, steps)
+        if not any(name.endswith(".sta") for name in os.listdir(cache)):
+            raise _fail(game, "state", "the env did not keep its start state in state_cache=")
+        loader = game.parallel_env(state_cache=cache)
+        second = trajectory(loader, seed, steps)
+        if saver.bridge is None or loader.bridge is None or saver.bridge.pid == loader.bridge.pid:
+            raise _fail(game, "state", "the two envs did not run in two MAME processes")
+        if second != first:
+            step = next((i for i, (a, b) in enumerate(zip(first, second)) if a != b), min(len(first), len(second)))
+            raise _fail(game, "state", f"an env started from another process's saved start state differs at step "
+                                       f"{step}: {first[step] if step < len(first) else 'ended'} != "
+                                       f"{second[step] if step < len(second) else 'ended'}")
+    env, rng = saver, np.random.default_rng(11)
+    env.reset(seed=seed)
+    for _ in range(steps // 2):
+        if not env.agents:
+            raise _fail(game, "state", f"the episode ended within {steps // 2} random steps: give more steps=")
+        env.step(_random_actions(env, rng))
+    bridge = env.bridge
+    assert bridge is not None
+    path = os.path.join(bridge.workdir, "check.sta")
+    bridge.save_state(path)
+    plays = [_random_actions(env, rng) for _ in range(max(8, steps // 4))]
+    settle = -(-3 // env.frameskip)  # steps until three frames have passed since the load
+
+    def play() -> list[tuple[str, ...]]:
+        seen = []
+        for actions in plays:
+            obs = env.step({a: act for a, act in actions.items() if a in env.agents})[0]
+            seen.append(tuple(_digest(obs[a]) for a in sorted(obs)))
+            if not env.agents:
+                break
+        return seen[settle:]
+
+    on = play()
+    if not env.agents:
+        raise _fail(game, "state", "the episode ended while the check played on from its saved state: give a "
+                                   "smaller steps=")
+    bridge.load_state(path)
+    again = play()
+    if again != on:
+        step = next((i for i, (a, b) in enumerate(zip(on, again)) if a != b), min(len(on), len(again)))
+        raise _fail(game, "state", f"after loading a state saved mid-episode the observations differ "
+                                   f"{settle + step} steps after the load")
 
 
 def _check_pickle(game: _Game) -> None:
@@ -203,7 +267,8 @@ def check_game(game: str | os.PathLike[str] | Game, checks: Sequence[str] = CHEC
     subject = _Game(game, env_kwargs)
     runs: dict[str, Callable[[], None]] = {
         "api": lambda: _check_api(subject, num_cycles), "seed": lambda: _check_seed(subject, num_cycles),
-        "determinism": lambda: _check_determinism(subject, steps), "pickle": lambda: _check_pickle(subject),
+        "determinism": lambda: _check_determinism(subject, steps), "state": lambda: _check_state(subject, steps),
+        "pickle": lambda: _check_pickle(subject),
         "close": lambda: _check_close(subject)}
     try:
         for name in checks:

@@ -3,12 +3,14 @@ it catches a game that breaks a rule."""
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
+from mame_zoo.bridge import Bridge
 from mame_zoo.core.ops import FrameOutcome
 from mame_zoo.env import Rules
 from mame_zoo.errors import ConformanceError
@@ -72,7 +74,8 @@ def coin_flip_rules() -> Rules:
 
 @pytest.mark.parametrize("name", [g.env_name for g in GAMES])
 def test_every_shipped_game_conforms(name: str) -> None:
-    """API, seeding, determinism (with random idle frames at reset), pickling and clean close on every game."""
+    """API, seeding, determinism (with random idle frames at reset), save states, pickling and clean close on
+    every game."""
     assert check_game(name, steps=300, noop_max=30) == list(CHECKS)
 
 
@@ -88,6 +91,24 @@ def test_a_nondeterministic_game_fails_the_determinism_check(tmp_path: Path) -> 
                     + '\n[rules]\npython = "test_conformance:coin_flip_rules"\n')
     with pytest.raises(ConformanceError, match=r"coin_flip_v0: determinism: .* differs at step"):
         check_game(path, ["determinism"], obs_type="ram", steps=100)
+
+
+@pytest.mark.parametrize("broken", ["cross_process", "mid_episode"])
+def test_a_load_that_is_one_frame_off_fails_the_state_check(monkeypatch: pytest.MonkeyPatch, broken: str) -> None:
+    """Fault injection on real MAME: a load followed by one stray emulated frame (what MAME 0.276's frame
+    notifier did to mame_zoo) must fail the state check, whichever of its two halves meets it."""
+    real_load = Bridge.load_state
+
+    def load_and_drift(self: Bridge, path: str) -> None:
+        real_load(self, path)
+        name = os.path.basename(path)  # the cached start state, or the state the check saves mid-episode
+        if name.startswith("boxing_v0-") if broken == "cross_process" else name == "check.sta":
+            self.step(1, frame=False)
+
+    monkeypatch.setattr(Bridge, "load_state", load_and_drift)
+    where = "another process's saved start state" if broken == "cross_process" else "a state saved mid-episode"
+    with pytest.raises(ConformanceError, match=f"boxing_v0: state: .*{where}"):
+        check_game("boxing_v0", ["state"], obs_type="ram")
 
 
 def test_unknown_checks_are_refused() -> None:
