@@ -150,14 +150,11 @@ needs_rom = pytest.mark.skipif(not HAVE_ROM, reason="no sfiii3n romset in MAME_Z
 
 @needs_rom
 @pytest.mark.requires_rom
-def test_pettingzoo_harness_with_the_rom() -> None:
-    from pettingzoo.test import parallel_api_test
+def test_the_conformance_kit_with_the_rom() -> None:
+    """The checks every shipped game passes (mame_zoo.testing), on the user's romset."""
+    from mame_zoo.testing import CHECKS, check_game
 
-    env = sfiii3n_v0.parallel_env(frameskip=3, max_cycles=200)
-    try:
-        parallel_api_test(env, num_cycles=200)
-    finally:
-        env.close()
+    assert check_game("sfiii3n_v0", frameskip=3, max_cycles=400) == list(CHECKS)
 
 
 @needs_rom
