@@ -5,6 +5,10 @@ emulated frame (names of ``FRAME_VARS``), :class:`SF3Controller` turns actions i
 traces follow the facts in ``docs/sf3.md``: health −1 (0xFFFF as s16) or 0xFF after
 a KO, the fighting flag 0x02011389 dropping at the end of a round, a wins counter rising after it, refills
 between rounds, ``Bonus_Game_Flag``/char ids 21-22 in bonus stages, screen state 7 on the continue screen.
+
+The memory-map, select-screen and continue tests check the code against independent data: the facts transcribed
+in ``tests/sf3_sources.py`` (memory map, structures, select grid and cursor rules, value codes), never against
+the code's own numbers or models.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ from typing import Any
 
 import numpy as np
 import pytest
+import sf3_sources as src
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mame_zoo.core.ops import FrameOutcome, Hold, PressUntil, Var
+from mame_zoo.core.ops import FrameOutcome, Hold, PressUntil, Var, Wait, bcd
 from mame_zoo.errors import InvalidAction, InvalidGameSpec
 from mame_zoo.games.sf3 import actions, characters, memory
 from mame_zoo.games.sf3.actions import SF3Controller, action_space, decode
@@ -429,23 +434,129 @@ def test_observation_of_garbage_ram_is_in_space(garbage: dict[str, int]) -> None
     assert observation_space().contains(observation({**BASE, **garbage}))
 
 
-# --- memory map ------------------------------------------------------------------------------------------------
-def test_memory_map_addresses() -> None:
-    v = memory.FRAME_VARS
-    expect = {"p1_health": (0x02068D0A, "s16"), "p2_health": (0x020691A2, "s16"), "max_health": (0x02016B30, "s16"),
-              "fighting": (0x02011389, "u8"), "p1_wins": (0x02011383, "u8"), "p2_wins": (0x02011385, "u8"),
-              "timer": (0x02011377, "u8"), "round": (0x0201138A, "u8"), "p1_char": (0x02011387, "u8"),
-              "p2_char": (0x02011388, "u8"), "bonus": (0x02016B3A, "s16"), "phase": (0x020154A7, "u8"),
-              "screen": (0x0201546B, "u8"), "difficulty": (0x0206AC63, "s8"), "p1_super_count": (0x020695BF, "u8"),
-              "p2_super_count": (0x020695EB, "u8"), "p1_vs_index": (0x02015506, "s16"),
-              "p1_x": (0x02068CD0, "s16"), "p2_x": (0x02069168, "s16"), "p1_stun": (0x020695FD, "u8")}
-    for name, (address, dtype) in expect.items():
-        assert (v[name].address, v[name].dtype) == (address, dtype), name
-    every = [*memory.FRAME_VARS.values(), *memory.SELECT_VARS.values(), *memory.EXTRA_VARS.values()]
-    assert all(var.device == ":maincpu" and var.space == "program" for var in every)
-    assert all(0x02000000 <= var.address <= 0x0207FFFF for var in every)  # main RAM [MAME-old]
-    assert not set(memory.FLOW_VARS) & set(memory.OBS_VARS)
-    assert memory.face_var(1, 3) == Var(0x02016B01 + 7 + 3, "s8")
+# --- memory map: checked against the facts (tests/sf3_sources.py), not against memory.py's own numbers ----------
+ALL_VARS: dict[str, Var] = {**memory.FRAME_VARS, **memory.SELECT_VARS, **memory.EXTRA_VARS}
+
+#: memory.py's variable (p1_/p2_ stripped) -> the facts' row it reads (keys of sf3_sources.RAM)
+FACT_OF: dict[str, str] = {
+    # FRAME_VARS (FLOW_VARS + OBS_VARS)
+    "health": "vital_new", "max_health": "Max_vitality", "fighting": "Allow_a_battle_f", "wins": "PL_Wins.low",
+    "timer": "Counter_hi.low", "round": "Round_num", "char": "My_char", "bonus": "Bonus_Game_Flag",
+    "phase": "C_No[0].low", "screen": "E_No[0].low", "vs_index": "VS_Index", "stun": "piyori_type.now.quantity.h",
+    "stun_max": "genkai.low", "stunned": "piyori_type.flag", "super_bar": "super_arts.gauge.s.h.low",
+    "super_bar_len": "gauge_len", "super_count": "store.low", "super_max": "store_max.low", "super_art": "Super_Arts",
+    "x": "xyz[0].disp.pos", "facing": "rl_flag", "difficulty": "Game_setting.level",
+    # SELECT_VARS
+    "cursor_x": "Cursor_X.low", "cursor_y": "Cursor_Y", "select_state": "SP_No[i][0].low", "arts_y": "Arts_Y.low",
+    "color": "Player_Color", "select_timer": "Select_Timer",
+    # EXTRA_VARS
+    "frame_counter": "system_timer", "game_state": "G_No[1].low", "pause": "Game_pause.low", "winner_id": "Winner_id",
+    "loser_id": "Loser_id", "player_id": "Player_id", "com_id": "COM_id", "stage_id": "Battle_Country.low",
+    "bonus_enabled": "Game_setting.bonus", "continue_count": "Continue_Count", "operator": "wu.operator",
+    "y": "Y position", "random_ix": "Random_ix",
+}
+#: bytes per Var dtype
+DTYPE_SIZE = {"u8": 1, "s8": 1, "u16": 2, "s16": 2, "u32": 4, "s32": 4}
+
+
+def split(name: str) -> tuple[str, int | None]:
+    """``p2_x`` -> ("x", 1) when both ``p1_x`` and ``p2_x`` exist; a single variable -> (name, None)."""
+    for p in (0, 1):
+        prefix = memory.pvar("", p)
+        what = name[len(prefix):]
+        if name.startswith(prefix) and memory.pvar(what, 1 - p) in ALL_VARS:
+            return what, p
+    return name, None
+
+
+def pairs() -> dict[str, tuple[Var, Var]]:
+    out = {}
+    for name in ALL_VARS:
+        what, p = split(name)
+        if p is not None:
+            out[what] = (ALL_VARS[memory.pvar(what, 0)], ALL_VARS[memory.pvar(what, 1)])
+    return out
+
+
+def test_var_groups_are_disjoint() -> None:
+    groups = (memory.FLOW_VARS, memory.OBS_VARS, memory.SELECT_VARS, memory.EXTRA_VARS)
+    assert sum(len(g) for g in groups) == len({n for g in groups for n in g})
+    assert dict(memory.FRAME_VARS) == {**memory.FLOW_VARS, **memory.OBS_VARS}
+
+
+@pytest.mark.parametrize("group", ["FRAME_VARS", "SELECT_VARS", "EXTRA_VARS"])
+def test_memory_map_matches_the_facts_table(group: str) -> None:
+    wrong = []
+    for name, var in getattr(memory, group).items():
+        what, player = split(name)
+        assert what in FACT_OF, f"{name}: no facts row mapped to it (every variable is checked)"
+        fact = src.RAM[FACT_OF[what]]
+        want = fact.p2 if player == 1 else fact.p1
+        if var.address != want or var.dtype not in fact.sizes:
+            wrong.append(f"{name}: {var.address:#x} {var.dtype}, facts {FACT_OF[what]}: {want:#x} {fact.sizes}")
+        assert (var.device, var.space) == (src.DEVICE, src.SPACE), name
+        assert src.MAIN_RAM[0] <= var.address <= src.MAIN_RAM[1], name
+    assert not wrong, "\n".join(wrong)
+
+
+def test_per_player_pairs_follow_their_structure() -> None:
+    assert src.P2_BASE - src.P1_BASE == src.PLAYER_STRIDE  # the transcription is self-consistent
+    assert (memory.P1_BASE, memory.P2_BASE, memory.PLAYER_STRIDE) == (src.P1_BASE, src.P2_BASE, src.PLAYER_STRIDE)
+    struct_of = {f: s for s in src.STRUCT_ARRAYS.values() for f in s.fields}
+    found = pairs()
+    assert {"health", "x", "wins", "char", "stun", "super_bar", "cursor_x", "color"} <= set(found)
+    for what, (v1, v2) in found.items():
+        key, size = FACT_OF[what], DTYPE_SIZE[v1.dtype]
+        assert v1.dtype == v2.dtype, what
+        if key in src.PLAYER_FIELDS:  # plw[i] field: same offset from each player's base
+            offset = src.PLAYER_FIELDS[key]
+            assert (v1.address, v2.address) == (src.P1_BASE + offset, src.P2_BASE + offset), what
+            assert v2.address - v1.address == src.PLAYER_STRIDE, what
+        elif key in src.ARRAYS:  # name[2]: one element apart; a narrower read is the element's low end
+            a = src.ARRAYS[key]
+            assert size <= a.size, what
+            assert v1.address == a.base + a.size - size, what
+            assert v2.address - v1.address == a.stride, what
+        elif key in struct_of:  # struct_array[2]: the struct's stride apart, inside P1's entry
+            s = struct_of[key]
+            assert v2.address - v1.address == s.stride, what
+            if s.base is not None:
+                assert 0 <= v1.address - s.base <= s.stride - size, what
+        else:
+            pytest.fail(f"{what}: the sources give no structure for {key}")
+    for s in src.STRUCT_ARRAYS.values():  # each struct's P1 fields lie inside one entry
+        p1 = [src.RAM[f].p1 for f in s.fields]
+        assert max(p1) - min(p1) < s.stride
+
+
+def test_addresses_are_aligned_for_their_dtype() -> None:
+    from mame_zoo.bridge.protocol import TYPES
+
+    assert set(DTYPE_SIZE) == set(TYPES)  # every dtype a Var can have
+    faces = [memory.face_var(y, x) for y in range(3) for x in range(7)]
+    for name, var in [*ALL_VARS.items(), *(("face", f) for f in faces)]:
+        # big-endian SH-2 [MAME-cur]: a u16/s16 at an even address, a u32/s32 at a multiple of 4
+        assert var.address % DTYPE_SIZE[var.dtype] == 0, f"{name}: {var.dtype} at {var.address:#x}"
+
+
+def test_face_table_layout() -> None:
+    base, (rows, cols) = src.RAM["ID_of_Face"].p1, src.ID_OF_FACE_SHAPE
+    assert base == memory.ID_OF_FACE
+    for y in range(rows):
+        for x in range(cols):  # ID_of_Face[Cursor_Y][Cursor_X], s8, row-major [DEC-wb], [DEC-sel]
+            assert memory.face_var(y, x) == Var(base + y * cols + x, "s8", src.DEVICE, src.SPACE), (y, x)
+    for bad in ((rows, 0), (0, cols), (-1, 0)):
+        with pytest.raises(ValueError):
+            memory.face_var(*bad)
+
+
+def test_value_codes_match_the_sources() -> None:
+    screens = {"char_select": memory.SCREEN_CHAR_SELECT, "in_match": memory.SCREEN_IN_MATCH,
+               "continue": memory.SCREEN_CONTINUE}
+    assert screens == {k: src.SCREEN[k] for k in screens}
+    phases = {"round_running": memory.PHASE_ROUND_RUNNING, "match_ended": memory.PHASE_MATCH_ENDED}
+    assert phases == {k: src.PHASE[k] for k in phases}
+    assert memory.DEFAULT_MAX_HEALTH == src.MAX_HEALTH and tuple(memory.BONUS_CHAR_IDS) == src.BONUS_CHAR_IDS
 
 
 # --- actions and controller ------------------------------------------------------------------------------------
@@ -552,86 +663,143 @@ def test_grid_ring_is_diambra_order() -> None:
     assert characters.move_cursor((0, 6), "up") == (0, 1) and characters.move_cursor((2, 0), "down") == (2, 5)
 
 
-class FakeSelectScreen:
-    """The select-screen RAM of one player, moved by the grid model; runs start ops with the env's semantics
-    (``MameParallelEnv._run_ops``: PressUntil reads, stops on a match, else presses; fails after max_presses)."""
+def test_model_grid_matches_the_sources_cell_by_cell() -> None:
+    model = {cell: c.id for cell, c in characters.GRID.items()}
+    for y in range(3):
+        for x in range(7):
+            assert model.get((y, x)) == src.SELECT_GRID.get((y, x)), f"cell (Cursor_Y {y}, Cursor_X {x})"
+    # the sources' rules reproduce the sources' own RIGHT trace (checks the transcription)
+    cell, walk = (0, 1), []
+    for _ in src.RIGHT_WALK:
+        walk.append(src.CHARACTER_NAMES[src.SELECT_GRID[cell]][0])
+        cell = src.move(cell, "right")
+    assert tuple(walk) == src.RIGHT_WALK and cell == (0, 1)
+    opposite = {"up": "down", "down": "up", "left": "right", "right": "left"}
+    for cell in src.SELECT_GRID:
+        for d in opposite:
+            assert characters.move_cursor(cell, d) == src.move(cell, d), (cell, d)
+            assert src.move(src.move(cell, d), opposite[d]) == cell
 
-    def __init__(self, player: int, cell: tuple[int, int], arts_y: int = 0) -> None:
-        self.player, self.cell, self.arts_y, self.state, self.color = player, cell, arts_y, 1, -1
-        self.fields = actions.player_fields(player)
-        self.frames = 0
+
+def test_model_ids_match_the_sources() -> None:
+    for char_id, names in src.CHARACTER_NAMES.items():
+        for name in names:
+            assert characters.character(name).id == char_id, name
+        assert characters.character(char_id).name in names
+    assert {c.id for c in characters.SELECTABLE} == set(src.SELECT_GRID.values())
+
+
+class FakeSelectScreen:
+    """One player's select screen as the sources describe it, independent of the model in ``characters``.
+
+    RAM answers at the facts' addresses (``sf3_sources.RAM``), the face table is the sources' grid, the cursor
+    moves by ``sf3_sources.move`` ([DEC-sel] §2.2: a press moves once, a held direction again every 5 frames),
+    inputs are read by the sources' MAME field names. Start ops run with the env's semantics
+    (``MameParallelEnv._run_ops``): Hold presses for its frames; PressUntil reads, stops on a match, else
+    presses ``press`` frames and releases ``release`` frames; it fails after ``max_presses``.
+    """
+
+    INTRO_FRAMES, SA_INTRO_FRAMES = 30, 10  # not in the sources; any length will do
+
+    def __init__(self, player: int, cell: tuple[int, int], arts_y: int = 0,
+                 faces: Mapping[tuple[int, int], int] | None = None) -> None:
+        assert src.valid(cell)
+        self.player, self.cell, self.arts_y = player, cell, arts_y  # Arts_Y starts at the last SA used [DEC-sel]
+        self.state, self.timer = src.SELECT_STATE["intro"], 0
+        self.color = self.super_art = -1
+        self.faces = dict(src.SELECT_GRID if faces is None else faces)
+        self.controls = src.player_inputs(player)
+        self.held_for = dict.fromkeys(self.controls, 0)  # frames each control has been held
 
     def read(self, var: Var) -> int:
-        v = memory.SELECT_VARS
-        name = next((n for n, x in v.items() if x == var), None)
-        if name == memory.pvar("cursor_y", self.player):
-            return self.cell[0]
-        if name == memory.pvar("cursor_x", self.player):
-            return self.cell[1]
-        if name == memory.pvar("arts_y", self.player):
-            return self.arts_y
-        if name == memory.pvar("select_state", self.player):
-            return self.state
-        offset = var.address - memory.ID_OF_FACE
-        cell = divmod(offset, 7)
-        return characters.GRID[cell].id if cell in characters.GRID else -1
+        registers = {"Cursor_Y": self.cell[0], "Cursor_X.low": self.cell[1], "Arts_Y.low": self.arts_y,
+                     "SP_No[i][0].low": self.state, "Player_Color": self.color}
+        for key, value in registers.items():
+            fact = src.RAM[key]
+            if var.address == (fact.p1 if self.player == 0 else fact.p2):
+                assert var.dtype in fact.sizes, (key, var.dtype)
+                return value
+        offset = var.address - src.RAM["ID_of_Face"].p1
+        rows, cols = src.ID_OF_FACE_SHAPE
+        if 0 <= offset < rows * cols and var.dtype == "s8":
+            return self.faces.get(divmod(offset, cols), -1)  # what the 2 empty cells hold is not in the sources
+        raise AssertionError(f"the sources list no select-screen RAM at {var.address:#x} ({var.dtype})")
 
-    def press(self, inputs: Mapping[tuple[str, str], int]) -> None:
-        self.frames += 1
-        names = {k for k, f in self.fields.items() if inputs.get(f)}
-        if self.state == 1 and self.frames > 30:  # intro animation
-            self.state = 2
-        elif self.state == 2:
-            for d in ("up", "down", "left", "right"):
-                if d in names:
-                    self.cell = characters.move_cursor(self.cell, d)
-            buttons = tuple(b for b in actions.BUTTONS if b in names)
-            if buttons:
-                self.color = next(k for k, b in characters.OUTFIT_BUTTONS.items() if set(b) == set(buttons)) - 1
-                self.state = 3
-        elif self.state == 3:
-            self.state = 4
-        elif self.state == 4:
-            if "down" in names:
-                self.arts_y = (self.arts_y + 1) % 3
-            if "jab" in names:
-                self.state = 5
+    def frame(self, inputs: Mapping[tuple[str, str], int]) -> None:
+        foreign = {f for f, v in inputs.items() if v} - set(self.controls.values())
+        assert not foreign, f"P{self.player + 1} pressed fields the sources do not give it: {foreign}"
+        for c, f in self.controls.items():
+            self.held_for[c] = self.held_for[c] + 1 if inputs.get(f) else 0
+        moves = [d for d in ("up", "down", "left", "right") if self.held_for[d] % src.CURSOR_REPEAT == 1]
+        new_buttons = [b for b in src.BUTTONS if self.held_for[b] == 1]
+        held_buttons = frozenset(b for b in src.BUTTONS if self.held_for[b])
+        s = src.SELECT_STATE
+        self.timer += 1
+        if self.state == s["intro"] and self.timer >= self.INTRO_FRAMES:
+            self.state, self.timer = s["picking_char"], 0
+        elif self.state == s["picking_char"]:
+            for d in moves:
+                self.cell = src.move(self.cell, d)
+            if new_buttons:  # any button confirms; the button(s) pick the colour [DEC-sel]
+                assert held_buttons in src.COLOR_OF_BUTTONS, held_buttons
+                self.color = src.COLOR_OF_BUTTONS[held_buttons]
+                self.state, self.timer = s["sa_intro"], 0
+        elif self.state == s["sa_intro"] and self.timer >= self.SA_INTRO_FRAMES:
+            self.state, self.timer = s["picking_sa"], 0
+        elif self.state == s["picking_sa"]:
+            for d in moves:  # DOWN +1, UP -1, wrapping over the three arts [DEC-sel] Sel_Arts_Sub
+                step = {"down": 1, "up": -1}.get(d, 0)
+                self.arts_y = (self.arts_y + step) % src.N_SUPER_ARTS
+            if new_buttons:
+                self.super_art, self.state = self.arts_y, s["locked"]
 
     def run(self, ops: Sequence[Any]) -> None:
         for op in ops:
             if isinstance(op, Hold):
-                self.press(op.inputs)
-                for _ in range(op.frames - 1):
-                    self.press({})
+                for _ in range(op.frames):
+                    self.frame(op.inputs)
             elif isinstance(op, PressUntil):
                 for _ in range(op.max_presses):
-                    if self.read(op.var) == op.value:
+                    value = self.read(op.var)
+                    if (bcd(value) if op.decode_bcd else value) == op.value:
                         break
-                    self.press(op.inputs)  # a press moves once (held repeats need 5 frames [DEC-sel])
-                    for _ in range(op.press - 1 + op.release):
-                        self.press({})
+                    for _ in range(op.press):
+                        self.frame(op.inputs)
+                    for _ in range(op.release):
+                        self.frame({})
                 else:
                     raise InvalidGameSpec("never reached")
+            elif isinstance(op, Wait):
+                for _ in range(op.frames):
+                    self.frame({})
+            else:
+                raise AssertionError(f"unexpected start op {op!r}")
 
 
 @pytest.mark.parametrize("player", [0, 1])
 def test_selection_reaches_every_character_from_every_start_cell(player: int) -> None:
-    for target in characters.SELECTABLE:
-        for start in characters.RIGHT_RING:
+    for target_cell, target in src.SELECT_GRID.items():
+        for start in src.SELECT_GRID:
             for art in (1, 2, 3):
-                screen = FakeSelectScreen(player, start, arts_y=(start[1] % 3))
-                screen.run(characters.selection_ops(player, target.name, art, 7 if art == 3 else art))
-                assert characters.GRID[screen.cell] == target
-                assert screen.state == 5 and screen.arts_y == art - 1
-                assert screen.color == (6 if art == 3 else art - 1)
+                colour = 7 if art == 3 else art
+                screen = FakeSelectScreen(player, start, arts_y=start[1] % 3)
+                screen.run(characters.selection_ops(player, target, art, colour))
+                assert screen.cell == target_cell and screen.faces[screen.cell] == target
+                assert screen.state == src.SELECT_STATE["locked"] and screen.super_art == art - 1
+                assert screen.color == colour - 1  # outfit n = Player_Color n - 1
+    for colour in range(1, 8):  # every outfit's button(s) [DEC-sel]
+        screen = FakeSelectScreen(player, (1, 3))
+        screen.run(characters.selection_ops(player, "Ryu", 2, colour))
+        assert screen.color == colour - 1 and screen.state == src.SELECT_STATE["locked"]
 
 
 def test_selection_fails_loudly_when_face_table_disagrees() -> None:
-    screen = FakeSelectScreen(0, (0, 1))
-    screen.read = lambda var: 99 if var.address >= memory.ID_OF_FACE and var.dtype == "s8" else (  # type: ignore
-        FakeSelectScreen.read(screen, var))
+    screen = FakeSelectScreen(0, (0, 1), faces=dict.fromkeys(src.SELECT_GRID, 99))
     with pytest.raises(InvalidGameSpec):
         screen.run(characters.selection_ops(0, "Ryu"))
+    screen = FakeSelectScreen(0, (0, 1))  # the same ops pass when it agrees
+    screen.run(characters.selection_ops(0, "Ryu"))
+    assert screen.state == src.SELECT_STATE["locked"]
 
 
 def test_cursor_direction_shortest_path() -> None:
@@ -646,22 +814,60 @@ def test_cursor_direction_shortest_path() -> None:
             assert characters.GRID[cell] == target and steps <= 9
 
 
-def test_continue_screen_presses_coin_and_start_only_when_continuing() -> None:
-    from mame_zoo.games.sf3.actions import COIN1, COIN2, START1, START2
-    from mame_zoo.games.sf3.memory import SCREEN_CONTINUE
+def ram(**kw: int) -> dict[str, int]:
+    """One frame of FRAME_VARS values from the sources: mid-round, both at full health, timer at its start."""
+    values = dict.fromkeys(memory.FRAME_VARS, 0)
+    values.update(p1_health=src.MAX_HEALTH, p2_health=src.MAX_HEALTH, max_health=src.MAX_HEALTH, fighting=1,
+                  timer=src.TIMER_START, phase=src.PHASE["round_running"], screen=src.SCREEN["in_match"],
+                  p1_char=11, p2_char=2)  # Ken vs Ryu [GF-fd]
+    assert set(kw) <= set(values), set(kw) - set(values)
+    return {**values, **kw}
 
-    for human_side, (coin, start) in ((0, (COIN1, START1)), (1, (COIN2, START2))):
-        rules = SF3Rules("vs_cpu", human_side=human_side, continue_game=True)
-        rules.reset({})
-        assert rules.forced_inputs() == {}
-        rules.on_continue = True
-        pressed = set()
-        for t in range(32):
-            rules.t = t
-            pressed |= {f for f, v in rules.forced_inputs().items() if v}
-        assert pressed == {coin, start}
-        assert SCREEN_CONTINUE == 7
-    quitting = SF3Rules("vs_cpu", continue_game=False)
-    quitting.reset({})
-    quitting.on_continue = True
-    assert quitting.forced_inputs() == {}
+
+def lost_match(human: int) -> tuple[list[dict[str, int]], list[dict[str, int]], list[dict[str, int]]]:
+    """A 1P match the CPU wins 2-0 by KO, then the continue screen, then character select (RAM per the sources)."""
+    hp, wins = memory.pvar("health", human), memory.pvar("wins", 1 - human)
+    match: list[dict[str, int]] = []
+    for won in range(src.WINS_PER_MATCH):
+        match += [ram(**{wins: won, hp: h}) for h in (src.MAX_HEALTH, 80, 20, src.KO_HEALTH)]  # KO reads -1
+        match += [ram(**{wins: won, hp: src.KO_HEALTH}, fighting=0)] * 3  # Allow_a_battle_f drops
+        match += [ram(**{wins: won + 1, hp: src.KO_HEALTH}, fighting=0)] * 3  # PL_Wins rises
+        match += [ram(**{wins: won + 1}, fighting=0)] * 3  # refill between rounds
+    match += [ram(**{wins: src.WINS_PER_MATCH}, fighting=0, phase=src.PHASE["match_ended"])] * 10
+    after = {wins: src.WINS_PER_MATCH, "fighting": 0, "phase": src.PHASE["match_ended"]}
+    continuing = [ram(**after, screen=src.SCREEN["continue"])] * 64
+    select = [ram(**after, screen=src.SCREEN["char_select"])] * 10
+    return match, continuing, select
+
+
+def forced(rules: SF3Rules, trace: Sequence[Mapping[str, int]]) -> list[set[tuple[str, str]]]:
+    """The inputs ``forced_inputs()`` presses after each frame, as the env asks between frames."""
+    out = []
+    for values in trace:
+        rules.frame(values)
+        out.append({f for f, v in rules.forced_inputs().items() if v})
+    return out
+
+
+@pytest.mark.parametrize("continue_game", [True, False])
+@pytest.mark.parametrize("human", [0, 1])
+def test_continue_screen_presses_coin_and_start_only_when_continuing(human: int, continue_game: bool) -> None:
+    match, continuing, select = lost_match(human)
+    rules = SF3Rules("vs_cpu", human_side=human, continue_game=continue_game)
+    rules.reset(match[0])
+    assert not {f for f, v in rules.forced_inputs().items() if v}
+    assert not any(forced(rules, match))  # nothing while the match runs or right after it
+    assert ("match_done", 1 - human, "") in kinds(rules)
+    on = forced(rules, continuing)
+    if continue_game:
+        coin, start = src.COIN[human], src.START[human]  # the human side's own coin slot and Start [MAME-cur]
+        assert not rules.done
+        assert set().union(*on) == {coin, start}
+        coin_at = [i for i, p in enumerate(on) if coin in p]
+        start_at = [i for i, p in enumerate(on) if start in p]
+        assert coin_at and start_at and max(start_at) > min(coin_at)  # a Start after a coin
+        assert any(coin not in p for p in on[coin_at[0]:])  # released: each press registers
+    else:
+        assert rules.done and ("game_done", 1 - human, "lost") in kinds(rules)
+        assert not any(on)
+    assert not any(forced(rules, select))  # off the continue screen: nothing
