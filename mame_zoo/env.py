@@ -89,7 +89,8 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
         max_cycles: steps after which every agent is truncated.
         full_action_space: use all 18 Atari actions instead of the game's minimal set.
         render_mode: ``None``, ``"rgb_array"`` or ``"human"`` (a pygame window).
-        noop_max: a reset lets a seeded random number (0..noop_max) of extra idle frames pass, varying the start.
+        noop_max: a reset lets a seeded random number (0..noop_max) of extra idle frames pass, varying the start
+            (default 0: none, as in ``pettingzoo.atari``; mame_zoo's trainer and evaluator use 30).
         rom_path: folder(s) with the user's romsets (arcade games); default ``MAME_ZOO_ROMS``.
         mame: the MAME binary; default found automatically (``MAME_ZOO_MAME``, PATH, Debian's location).
         timeout: seconds before a silent MAME is declared hung and killed.
@@ -105,7 +106,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
 
     def __init__(self, game: Game, obs_type: str = "rgb_image", frameskip: int = 1,
                  repeat_action_probability: float = 0.0, max_cycles: int = 100000, full_action_space: bool = False,
-                 render_mode: str | None = None, noop_max: int = 30,
+                 render_mode: str | None = None, noop_max: int = 0,
                  rom_path: str | Sequence[str] | None = None, mame: str | None = None, timeout: float = 10.0,
                  ram_state: bool = False, mame_window: bool = False, throttle: bool = False,
                  sound: bool = False, state_cache: str | os.PathLike[str] | None = None,

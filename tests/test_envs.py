@@ -518,3 +518,20 @@ def test_games_command_lists_every_game(capsys: pytest.CaptureFixture[str]) -> N
     assert set(lines) == set(mame_zoo.names())
     assert "actions:    18" in lines["boxing_v0"] and "first_0, second_0, third_0, fourth_0" in lines["warlords_v0"]
     assert "actions: 9 x 10" in lines["sfiii3n_v0"]  # a MultiDiscrete space
+
+
+def test_defaults_are_pettingzoo_atari_defaults() -> None:
+    """Every option shared with ``pettingzoo.atari`` defaults to PettingZoo's value, and every option of
+    mame_zoo's own defaults to what leaves the game as PettingZoo plays it (one frame per step, no sticky
+    actions, no random idle frames at reset)."""
+    import inspect
+
+    from pettingzoo.atari.base_atari_env import ParallelAtariEnv
+
+    ours = inspect.signature(MameParallelEnv.__init__).parameters
+    theirs = inspect.signature(ParallelAtariEnv.__init__).parameters
+    shared = sorted(set(ours) & set(theirs) - {"self", "game"})
+    assert shared == ["full_action_space", "max_cycles", "obs_type", "render_mode"]
+    assert {k: ours[k].default for k in shared} == {k: theirs[k].default for k in shared}
+    assert (ours["frameskip"].default, ours["repeat_action_probability"].default, ours["noop_max"].default) == (
+        1, 0.0, 0)

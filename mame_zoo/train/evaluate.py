@@ -19,7 +19,7 @@ from typing import Any, cast
 import numpy as np
 
 from mame_zoo.errors import InvalidOption
-from mame_zoo.train.policy import Agent, LoadedPolicy, ObsConfig, load_policy, make_agent
+from mame_zoo.train.policy import EPISODE_NOOP_MAX, Agent, LoadedPolicy, ObsConfig, load_policy, make_agent
 
 
 @dataclasses.dataclass
@@ -127,7 +127,7 @@ def evaluate(player: str | LoadedPolicy, opponent: str | LoadedPolicy = "cpu", *
     if episodes < 1:
         raise InvalidOption("episodes must be >= 1")
     cfg, loaded = _config_for(player, game, frameskip)
-    kwargs: dict[str, Any] = {"frameskip": cfg.frameskip, **(env_kwargs or {})}
+    kwargs: dict[str, Any] = {"frameskip": cfg.frameskip, "noop_max": EPISODE_NOOP_MAX, **(env_kwargs or {})}
     if max_steps is not None:
         kwargs["max_cycles"] = int(max_steps)
     if video_folder:
@@ -147,8 +147,8 @@ def evaluate(player: str | LoadedPolicy, opponent: str | LoadedPolicy = "cpu", *
 
             env = recorder = RecordEpisodes(env, video_folder, name_prefix=f"{label}-vs-cpu", fmt=video_format,
                                             every=video_every, scale=video_scale)
-        # gymnasium.make() types the space as Space; make_agent's random agent assumes a Discrete one
-        space = cast("gymnasium.spaces.Discrete", env.action_space)
+        # gymnasium.make() types the space as Space; mame_zoo's are Discrete or MultiDiscrete
+        space = cast("gymnasium.spaces.Discrete | gymnasium.spaces.MultiDiscrete", env.action_space)
         agent = make_agent(loaded, cfg, cfg.agents[0], space, seed=seed, deterministic=deterministic)
         try:
             for i in range(episodes):

@@ -152,6 +152,12 @@ class Preprocessor:
         return np.array(out, dtype=np.uint8, copy=True)
 
 
+#: seeded random idle frames after each reset in training and evaluation episodes (the env's own default is 0,
+#: as in PettingZoo): a deterministic policy against the deterministic console would otherwise play one match
+#: again and again
+EPISODE_NOOP_MAX = 30
+
+
 class Agent(Protocol):
     """Anything that picks actions for one player from that player's raw RGB observations."""
 

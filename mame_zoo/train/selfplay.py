@@ -30,7 +30,14 @@ import numpy as np
 
 from mame_zoo.errors import InvalidOption
 from mame_zoo.train import require_train_extra
-from mame_zoo.train.policy import CONFIG_ATTR, LoadedPolicy, ObsConfig, resolve_checkpoint, wrap_parallel
+from mame_zoo.train.policy import (
+    CONFIG_ATTR,
+    EPISODE_NOOP_MAX,
+    LoadedPolicy,
+    ObsConfig,
+    resolve_checkpoint,
+    wrap_parallel,
+)
 
 if TYPE_CHECKING:
     from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepReturn
@@ -118,7 +125,8 @@ def _match_vec_env(cfg: TrainConfig, obs_cfg: ObsConfig, vs_cpu: bool) -> Any:
     from mame_zoo.registry import make
     from mame_zoo.single_agent import single_agent_parallel_env
 
-    kwargs = {"frameskip": cfg.frameskip, "max_cycles": cfg.max_cycles, **cfg.env_kwargs}
+    kwargs = {"frameskip": cfg.frameskip, "max_cycles": cfg.max_cycles, "noop_max": EPISODE_NOOP_MAX,
+              **cfg.env_kwargs}
     if cfg.video_every:
         kwargs["render_mode"] = "rgb_array"
     env = single_agent_parallel_env(obs_cfg.game, **kwargs) if vs_cpu else make(obs_cfg.game, **kwargs)
