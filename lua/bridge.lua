@@ -6,10 +6,12 @@
 if MAME_ZOO_BRIDGE_LOADED then return end
 MAME_ZOO_BRIDGE_LOADED = true
 
-local PROTOCOL_VERSION = 1
+local PROTOCOL_VERSION = 2
 
 local OP_STEP, OP_SET_READS, OP_READ, OP_WRITE, OP_FIELD, OP_SPACE = 1, 2, 3, 4, 5, 6
 local OP_INPUTS, OP_SAVE, OP_LOAD, OP_SOFT_RESET, OP_EXIT, OP_MAP = 7, 8, 9, 10, 11, 12
+local OP_SIGNAL, OP_TAP = 13, 14
+local EDGE_FALL, EDGE_RISE = 0, 1
 local ST_OK, ST_ERROR, ST_FATAL = 0, 1, 2
 local E_INPUT, E_ADDRESS, E_REQUEST, E_STATE = 1, 2, 3, 4
 local F_FRAME, F_MAXPOOL = 1, 2
@@ -45,6 +47,12 @@ local needs_every_frame = false
 local remaining, step_frames, step_flags, step_seq = 0, 0, 0, 0
 local pool_px = nil           -- the second-to-last frame of a MAXPOOL step
 local dead = false
+-- The frame signal (SIGNAL): write taps whose edge ends a frame instead of MAME's frame end; input taps (TAP)
+-- put a field's value into the bits the game reads, at once (MAME latches set_value at its own frame end).
+local signal_taps = nil       -- the installed write taps (kept referenced: a collected tap is removed)
+local signal_level = false
+local input_taps = {}         -- installed read taps
+local tapped = {}             -- field id -> the value the taps apply (sticky, like the field's)
 
 -- A rejected request: reported to Python, the session goes on.
 local Reject = {}
@@ -184,6 +192,20 @@ local function lookup_field(port_tag, field_name)
   return field
 end
 
+
+-- Every address of `address` with any combination of the `mirror` bits set (MAME's mirror notation).
+local function mirrored(address, mirror)
+  local out, bits = { address }, {}
+  for b = 0, 31 do if mirror & (1 << b) ~= 0 then bits[#bits + 1] = 1 << b end end
+  if #bits > 12 then reject(E_REQUEST, "mirror has more than 12 bits") end
+  for _, bit in ipairs(bits) do
+    for i = 1, #out do out[#out + 1] = out[i] | bit end
+  end
+  return out
+end
+
+local on_signal -- defined with the frame callbacks below
+
 local function handle(op, body)
   if op == OP_SET_READS then
     local list, every = compile_specs(body, 1)
@@ -263,6 +285,48 @@ local function handle(op, body)
       out[n] = spack("<I8I8s2s2", e.address_start, e.address_end, e.read.handlertype, e.write.handlertype)
     end
     return spack("<I2", n) .. table.concat(out)
+  elseif op == OP_SIGNAL then
+    local space_id, address, mirror, mask, edge, pos = take("<I2I4I4BB", body, 1)
+    expect_end(body, pos)
+    if space_id == 0 then -- back to MAME's frame end
+      if signal_taps then for _, t in ipairs(signal_taps) do t:remove() end end
+      signal_taps = nil
+      return ""
+    end
+    local sp = spaces[space_id]
+    if not sp then reject(E_ADDRESS, "unknown space id " .. space_id) end
+    if mask == 0 or edge > EDGE_RISE then reject(E_REQUEST, "signal needs a bit mask and edge 0 or 1") end
+    if address + mirror > sp.address_mask then reject(E_ADDRESS, "signal address outside the space") end
+    local taps = {}
+    for _, a in ipairs(mirrored(address, mirror)) do
+      taps[#taps + 1] = sp:install_write_tap(a, a, "mame_zoo_signal", function(_, data)
+        local level = data & mask ~= 0
+        local was = signal_level
+        signal_level = level
+        if was ~= level and level == (edge == EDGE_RISE) then on_signal() end
+      end)
+    end
+    if signal_taps then for _, t in ipairs(signal_taps) do t:remove() end end
+    signal_taps, signal_level = taps, false
+    return ""
+  elseif op == OP_TAP then
+    local field_id, space_id, address, mirror, mask, active_low, pos = take("<I2I2I4I4BB", body, 1)
+    expect_end(body, pos)
+    if not fields[field_id] then reject(E_INPUT, "unknown field id " .. field_id) end
+    local sp = spaces[space_id]
+    if not sp then reject(E_ADDRESS, "unknown space id " .. space_id) end
+    if mask == 0 then reject(E_REQUEST, "an input tap needs a bit mask") end
+    if address + mirror > sp.address_mask then reject(E_ADDRESS, "tap address outside the space") end
+    tapped[field_id] = tapped[field_id] or 0
+    local on, off = 0, mask -- the bits read while the input is pressed / released
+    if active_low == 0 then on, off = mask, 0 end
+    local keep = ~mask
+    for _, a in ipairs(mirrored(address, mirror)) do
+      input_taps[#input_taps + 1] = sp:install_read_tap(a, a, "mame_zoo_input", function(_, data)
+        return (data & keep) | (tapped[field_id] ~= 0 and on or off)
+      end)
+    end
+    return ""
   end
   reject(E_REQUEST, "unknown opcode " .. op)
 end
@@ -286,13 +350,16 @@ local function serve()
           local id, value
           id, value, pos = sunpack("<I2i4", body, pos)
           if not fields[id] then bad = id; break end
-          changes[i] = { fields[id], value }
+          changes[i] = { fields[id], value, id }
         end
         if bad then
           send(seq, ST_ERROR, spack("B", E_INPUT) .. str("unknown field id " .. bad))
           goto continue
         end
-        for _, c in ipairs(changes) do c[1]:set_value(c[2]) end
+        for _, c in ipairs(changes) do
+          c[1]:set_value(c[2])
+          if tapped[c[3]] then tapped[c[3]] = c[2] end
+        end
         remaining, step_frames, step_flags, step_seq = frames, frames, flags, seq
         pool_px = nil
         if needs_every_frame then begin_reads() end
@@ -325,7 +392,9 @@ end
 
 local started = false
 
-local function on_frame()
+-- The end of one frame of a step (MAME's, or the game's signal): sample, and at the step's last frame reply
+-- and serve the next requests (emulation waits here).
+local function end_frame()
   if not started then
     started = true
     hello()
@@ -360,15 +429,23 @@ local function on_frame()
   end
 end
 
-local function on_frame_guarded()
+local function end_frame_guarded()
   if dead then return end
-  local ok, err = xpcall(on_frame, debug.traceback)
+  local ok, err = xpcall(end_frame, debug.traceback)
   if not ok then
     dead = true
     pcall(send, step_seq, ST_FATAL, tostring(err))
     machine:exit()
   end
 end
+
+-- MAME's frame end ends a frame unless the game declared a signal (the first one always says hello).
+local function on_frame_guarded()
+  if signal_taps and started then return end
+  end_frame_guarded()
+end
+
+on_signal = end_frame_guarded
 
 -- Step on frame_done on every version that has it (0.251 to 0.289; it is not deprecated). The machine frame
 -- notifier of newer MAME fires at another point of the frame: save/load and frame skip would not be exact.

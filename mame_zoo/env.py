@@ -21,6 +21,7 @@ from pettingzoo.utils.conversions import parallel_to_aec
 
 from mame_zoo.bridge import Agg, Bridge, MachineConfig, ReadSpec
 from mame_zoo.bridge.process import find_mame, version_name
+from mame_zoo.bridge.protocol import Edge
 from mame_zoo.core.game import Controller, Game, Rules
 from mame_zoo.core.ops import Hold, Input, LoadState, PressUntil, StartOp, Var, Wait, Write, bcd
 from mame_zoo.errors import InvalidAction, InvalidGameSpec, InvalidOption, MameZooError, ResetNeeded, StateError
@@ -72,6 +73,30 @@ def _mame_version_or_none(mame: str | os.PathLike[str] | None) -> str | None:
         return version_name(find_mame(mame))
     except MameZooError:
         return None
+
+
+def driven_fields(game: Game, controller: Controller) -> set[Input]:
+    """Every input field an env of ``game`` sets: its controller's and its start sequences'."""
+    fields = set(controller.inputs)
+    for op in (*game.start, *game.restart):
+        if isinstance(op, (Hold, PressUntil)):
+            fields.update(op.inputs)
+    return fields
+
+
+def use_frame_signal(bridge: Bridge, game: Game, fields: Mapping[Input, int]) -> None:
+    """Step ``bridge`` on ``game``'s own frame, if it declares one (``Game.frame_signal``), with the taps of
+    ``fields`` (input -> field id) installed so the game reads each step's inputs at once."""
+    signal = game.frame_signal
+    if signal is None:
+        return
+    bridge.set_signal(bridge.space(signal.device, signal.space).id, signal.address, signal.mask,
+                      Edge[signal.edge.upper()], signal.mirror)
+    for field, fid in fields.items():
+        tap = game.input_taps.get(field)
+        if tap is not None:
+            bridge.tap_input(fid, bridge.space(tap.device, tap.space).id, tap.address, tap.mask, tap.active_low,
+                             tap.mirror)
 
 
 class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzoo ships no types: ParallelEnv is Any
@@ -211,16 +236,13 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
         self._bridge, self._spaces = bridge, {}
         self.metadata["mame_version"] = version_name(bridge.binary)
         try:
-            fields = set(self._controller.inputs)
-            for op in (*game.start, *game.restart):
-                if isinstance(op, (Hold, PressUntil)):
-                    fields.update(op.inputs)
-            self._fields = {f: bridge.field(*f) for f in sorted(fields)}
+            self._fields = {f: bridge.field(*f) for f in sorted(driven_fields(game, self._controller))}
             specs = [ReadSpec(self._space_id(v), v.address, v.dtype, 1, Agg.ALL) for v in game.vars.values()]
             if self.obs_type == "ram":
                 var, size = game.ram_obs  # type: ignore[misc]
                 specs.append(ReadSpec(self._space_id(var), var.address, "u8", size, Agg.LAST))
             bridge.set_reads(specs)
+            use_frame_signal(bridge, game, self._fields)
             cached = self._cached_start(machine, bridge)
             if cached is not None:
                 self._start_state = cached
@@ -244,7 +266,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
         key = hashlib.sha1()
         settings = {k: getattr(game, k) for k in getattr(game, "options", ())}
         key.update(repr((game.env_name, bridge.hello.mame_version, machine.system, settings, tuple(game.start),
-                         self.obs_type == "ram")).encode())
+                         self.obs_type == "ram", game.frame_signal)).encode())
         state_files = [op.path for op in game.start if isinstance(op, LoadState)]
         for path in [*machine.media.values(), *_romset_files(machine), *state_files]:
             key.update(_file_digest(path))
@@ -551,4 +573,5 @@ def make_factories(game: Game) -> tuple[Callable[..., MameParallelEnv], Callable
 
 
 # Controller, Game and Rules live in mame_zoo.core.game; they stay importable from here
-__all__ = ["Controller", "Game", "MameParallelEnv", "Rules", "configure", "make_factories"]
+__all__ = ["Controller", "Game", "MameParallelEnv", "Rules", "configure", "driven_fields", "make_factories",
+           "use_frame_signal"]

@@ -26,6 +26,7 @@ Keyword arguments of :func:`check_game` (``mame=``, ``rom_path=``, ``obs_type=``
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import pickle
@@ -188,6 +189,8 @@ def _check_state(game: _Game, steps: int, seed: int = 5) -> None:
     assert bridge is not None
     path = os.path.join(bridge.workdir, "check.sta")
     bridge.save_state(path)
+    # the env's own side of the state (a paddle's position lives in its controller) goes back with the load
+    controller = copy.deepcopy(env._controller)
     plays = [_random_actions(env, rng) for _ in range(max(8, steps // 4))]
     settle = -(-3 // env.frameskip)  # steps until three frames have passed since the load
 
@@ -205,6 +208,7 @@ def _check_state(game: _Game, steps: int, seed: int = 5) -> None:
         raise _fail(game, "state", "the episode ended while the check played on from its saved state: give a "
                                    "smaller steps=")
     bridge.load_state(path)
+    env._controller = controller
     again = play()
     if again != on:
         step = next((i for i, (a, b) in enumerate(zip(on, again)) if a != b), min(len(on), len(again)))

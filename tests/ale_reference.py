@@ -117,7 +117,7 @@ _DIRS = {0: 0, 1: 2, 8: 3, 4: 4, 2: 5, 9: 6, 5: 7, 10: 8, 6: 9}
 _FIRE_DIRS = {0: 1, 1: 10, 8: 11, 4: 12, 2: 13, 9: 14, 5: 15, 10: 16, 6: 17}
 
 
-def boxing_chase_policy(seed: int, gap: int = 26, dy: int = 12, fire_probability: float = 0.25,
+def boxing_chase_policy(seed: int, gap: int = 20, dy: int = 12, fire_probability: float = 0.25,
                         ) -> Callable[[np.ndarray], dict[str, int]]:
     """first_0 walks to a punching position beside second_0 and fires at random; second_0 acts at random.
 

@@ -39,15 +39,18 @@ from mame_zoo.bridge.protocol import (
     MAX_BODY,
     PIXELS_HEAD,
     PROTOCOL_VERSION,
+    SIGNAL_SPEC,
     STEP_FRAME,
     STEP_HEAD,
     STEP_INPUT,
     STEP_MAXPOOL,
+    TAP_SPEC,
     TYPES,
     U16,
     U32,
     WRITE_SPEC,
     Agg,
+    Edge,
     ErrorKind,
     Hello,
     MalformedMessage,
@@ -550,6 +553,33 @@ class Bridge:
             raise AddressError(f"cannot write {value!r} as {dtype} at {address!r} of space {space_id!r}: "
                                f"{exc}") from None
         self._request(Op.WRITE, body)
+
+    def set_signal(self, space_id: int, address: int, mask: int, edge: Edge = Edge.FALL, mirror: int = 0) -> None:
+        """End every frame of a step on a game's own signal instead of MAME's frame end: a write of ``address``
+        (or any of its ``mirror`` addresses) whose ``mask`` bits change the way ``edge`` says (the 2600's
+        VSYNC switched off: address 0x00, mask 0x02, falling). Steps, frame skip, the per-frame reads and start
+        sequences then count those frames, and a step's reply leaves the machine right after the signal.
+        ``space_id`` 0 goes back to MAME's frame end."""
+        try:
+            body = SIGNAL_SPEC.pack(space_id, address, mirror, mask, int(edge))
+        except (struct.error, TypeError, ValueError, OverflowError) as exc:
+            raise InvalidOption(f"bad frame signal (space {space_id!r}, address {address!r}, mask {mask!r}): "
+                                f"{exc}") from None
+        self._request(Op.SIGNAL, body)
+
+    def tap_input(self, field_id: int, space_id: int, address: int, mask: int, active_low: bool,
+                  mirror: int = 0) -> None:
+        """Make reads of ``address`` (and its ``mirror`` addresses) see field ``field_id``'s value in the ``mask``
+        bits from the moment a step sets it, instead of from MAME's next frame end (when MAME itself takes
+        input values in). For stepping on a game signal: the game reads the new action at once, as in ALE."""
+        if field_id not in self._field_ids:
+            raise InputNotFound(f"field id {field_id!r} was not handed out by field()")
+        try:
+            body = TAP_SPEC.pack(field_id, space_id, address, mirror, mask, int(bool(active_low)))
+        except (struct.error, TypeError, ValueError, OverflowError) as exc:
+            raise InvalidOption(f"bad input tap (space {space_id!r}, address {address!r}, mask {mask!r}): "
+                                f"{exc}") from None
+        self._request(Op.TAP, body)
 
     def step(self, frames: int = 1, inputs: Mapping[int, int] | None = None, *, frame: bool = True,
              maxpool: bool = False, crop: tuple[int, int, int, int] | None = None) -> StepResult:

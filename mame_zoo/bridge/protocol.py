@@ -13,7 +13,7 @@ import numpy as np
 
 from mame_zoo.errors import InvalidOption, OptionTypeError
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 HEADER = struct.Struct("<IIB")  # body length, sequence number, opcode (request) / status (reply)
 
@@ -40,6 +40,8 @@ class Op(enum.IntEnum):
     SOFT_RESET = 10
     EXIT = 11
     MAP = 12
+    SIGNAL = 13
+    TAP = 14
 
 
 class Status(enum.IntEnum):
@@ -66,6 +68,17 @@ class Agg(enum.IntEnum):
     SUM = 1  # the per-frame values summed (int64)
     ALL = 2  # every frame's value, oldest first
 
+
+class Edge(enum.IntEnum):
+    """Which change of a signal's bits ends a frame."""
+
+    FALL = 0  # set -> clear (the 2600's VSYNC switched off)
+    RISE = 1  # clear -> set
+
+
+#: SIGNAL / TAP bodies: space id, address, mirror bits, bit mask, edge (SIGNAL) or active-low flag (TAP)
+SIGNAL_SPEC = struct.Struct("<HIIBB")
+TAP_SPEC = struct.Struct("<HHIIBB")  # field id first
 
 STEP_FRAME = 1
 STEP_MAXPOOL = 2

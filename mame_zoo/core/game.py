@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import gymnasium
 
-from mame_zoo.core.ops import FrameOutcome, Input, StartOp, Var, Wait
+from mame_zoo.core.ops import FrameOutcome, FrameSignal, Input, InputTap, StartOp, Var, Wait
 
 if TYPE_CHECKING:  # the bridge's plain configuration type, named in a signature only
     from mame_zoo.bridge import MachineConfig
@@ -103,6 +104,9 @@ class Game(abc.ABC):
     crop: tuple[int, int, int, int] | None = None
 
     ram_obs: tuple[Var, int] | None = None  # (start, size) of the RAM observation, if the game offers one
+    #: what ends one of the game's frames (None: MAME's frame end), and where the game reads which input
+    frame_signal: FrameSignal | None = None
+    input_taps: Mapping[Input, InputTap] = MappingProxyType({})
 
     def ram_state_space(self) -> gymnasium.spaces.Dict | None:
         """The space of the game's RAM-state dict (health, timer, ...), or None if it has none."""

@@ -23,6 +23,37 @@ class Var:
     space: str = "program"
 
 
+# --- the game's own frame: what ends one, and where it reads its inputs ---------------------------
+@dataclass(frozen=True)
+class FrameSignal:
+    """What ends one of the game's frames: a write to ``address`` (or any address with some of the ``mirror``
+    bits set) of ``device``'s ``space`` whose ``mask`` bits go from set to clear (``edge="fall"``) or the other
+    way (``"rise"``). The 2600's: TIA VSYNC switched off, ``FrameSignal(0x00, 0x02, mirror=0x0F40)``, where
+    Stella (and so ALE) ends a frame. Without one, MAME's own frame end is the frame."""
+
+    address: int
+    mask: int
+    edge: str = "fall"
+    mirror: int = 0
+    device: str = ":maincpu"
+    space: str = "program"
+
+
+@dataclass(frozen=True)
+class InputTap:
+    """Where the game reads an input: reads of ``address`` (or its ``mirror`` addresses) of ``device``'s
+    ``space`` carry the input in the ``mask`` bits (``active_low``: pressed reads 0). With a frame signal the
+    bridge puts each step's value there at once, so the game reads it when it would in ALE (MAME itself takes
+    new input values in only at its own frame end)."""
+
+    address: int
+    mask: int
+    active_low: bool = True
+    mirror: int = 0
+    device: str = ":maincpu"
+    space: str = "program"
+
+
 def bcd(value: int) -> int:
     """Decode one packed-BCD byte (0x59 -> 59)."""
     return 10 * ((value >> 4) & 0xF) + (value & 0xF)
@@ -97,5 +128,5 @@ class FrameOutcome:
     lives: list[int] = field(default_factory=list)  # per agent; < 0 means that agent is out
 
 
-__all__ = ["FrameOutcome", "Hold", "Input", "LoadState", "PressUntil", "StartOp", "Var", "Wait", "Write", "bcd",
-           "check_unique"]
+__all__ = ["FrameOutcome", "FrameSignal", "Hold", "Input", "InputTap", "LoadState", "PressUntil", "StartOp", "Var",
+           "Wait", "Write", "bcd", "check_unique"]

@@ -16,7 +16,7 @@ import gymnasium
 
 from mame_zoo.bridge import MachineConfig
 from mame_zoo.core.game import Controller, Game, Rules
-from mame_zoo.core.ops import StartOp, Var, Wait
+from mame_zoo.core.ops import FrameSignal, Input, InputTap, StartOp, Var, Wait
 from mame_zoo.declarative.controls import ActionController, Dial, Wiring
 from mame_zoo.declarative.rules import DeclarativeRules, Decoder, PythonRules, RuleSet
 from mame_zoo.errors import InvalidOption
@@ -55,6 +55,8 @@ class DeclarativeGame(Game):
     crop: tuple[int, int, int, int] | None = None
     screen_size: tuple[int, int] | None = None
     ram_obs: tuple[Var, int] | None = None
+    frame_signal: FrameSignal | None = None
+    input_taps: Mapping[Input, InputTap] = field(default_factory=dict)
     table: tuple[tuple[str, frozenset[str]], ...] = ()
     minimal: tuple[tuple[int, ...], ...] = ()
     full: tuple[int, ...] | None = None

@@ -16,8 +16,9 @@ from typing import Any, NoReturn
 
 from mame_zoo.bridge.config import forbidden_option
 from mame_zoo.core import ops as spec_module
-from mame_zoo.core.ops import Hold, Input, PressUntil, StartOp, Var, Wait, Write
+from mame_zoo.core.ops import FrameSignal, Hold, Input, InputTap, PressUntil, StartOp, Var, Wait, Write
 from mame_zoo.declarative.controls import BUILTIN_TABLES, Dial, Wiring
+from mame_zoo.declarative.machines import MACHINES
 from mame_zoo.declarative.model import DeclarativeGame
 from mame_zoo.declarative.rules import (
     TYPE_SIZES,
@@ -507,10 +508,50 @@ def _screen(ctx: _Ctx, value: Any) -> tuple[tuple[int, int, int, int] | None, tu
     return None, (_int(ctx, size[0], "screen.size[0]", 1, 4096), _int(ctx, size[1], "screen.size[1]", 1, 4096))
 
 
-TOP_KEYS = ("format", "game", "machine", "screen", "ram", "vars", "inputs", "start", "actions", "dial", "agents",
-            "rewards", "done", "rules")
+TOP_KEYS = ("format", "game", "machine", "screen", "frame", "ram", "vars", "inputs", "start", "actions", "dial",
+            "agents", "rewards", "done", "rules")
 #: the sections of a file whose ``[game] python`` class declares agents, actions, start and rules
-CLASS_TOP_KEYS = ("format", "game", "machine", "screen")
+CLASS_TOP_KEYS = ("format", "game", "machine", "screen", "frame")
+
+
+def _frame(ctx: _Ctx, value: Any) -> tuple[FrameSignal | None, dict[Input, InputTap]]:
+    """``[frame]``: what ends one of the game's frames, and where it reads its inputs."""
+    t = _table(ctx, value, "frame", ("machine", "signal", "taps"))
+    if ("machine" in t) == ("signal" in t):
+        machines = " or ".join(repr(m) for m in MACHINES)
+        ctx.fail("frame", f"give either machine = {machines} or signal = {{ address = ..., mask = ... }}")
+    taps: dict[Input, InputTap] = {}
+    if "machine" in t:
+        machine = _str(ctx, t["machine"], "frame.machine")
+        if machine not in MACHINES:
+            ctx.fail("frame.machine", f"no built-in machine {machine!r}; built-in: {', '.join(MACHINES)}")
+        signal, builtin = MACHINES[machine]
+        taps.update(builtin)
+    else:
+        st = _table(ctx, t["signal"], "frame.signal", ("address", "mask", "edge", "mirror", "device", "space"),
+                    ("address", "mask"))
+        edge = _str(ctx, st.get("edge", "fall"), "frame.signal.edge")
+        if edge not in ("fall", "rise"):
+            ctx.fail("frame.signal.edge", f"must be \"fall\" or \"rise\", got {edge!r}")
+        signal = FrameSignal(
+            _int(ctx, st["address"], "frame.signal.address", 0), _int(ctx, st["mask"], "frame.signal.mask", 1, 255),
+            edge, _int(ctx, st.get("mirror", 0), "frame.signal.mirror", 0),
+            _str(ctx, st.get("device", ":maincpu"), "frame.signal.device"),
+            _str(ctx, st.get("space", "program"), "frame.signal.space"))
+    raw = t.get("taps", [])
+    if not isinstance(raw, list):
+        ctx.fail("frame.taps", "must be a list of { input, address, mask } tables")
+    for i, tap in enumerate(raw):
+        key = f"frame.taps[{i}]"
+        tt = _table(ctx, tap, key, ("input", "address", "mask", "active_low", "mirror", "device", "space"),
+                    ("input", "address", "mask"))
+        taps[_input(ctx, tt["input"], f"{key}.input")] = InputTap(
+            _int(ctx, tt["address"], f"{key}.address", 0), _int(ctx, tt["mask"], f"{key}.mask", 1, 255),
+            _bool(ctx, tt.get("active_low", True), f"{key}.active_low"),
+            _int(ctx, tt.get("mirror", 0), f"{key}.mirror", 0),
+            _str(ctx, tt.get("device", ":maincpu"), f"{key}.device"),
+            _str(ctx, tt.get("space", "program"), f"{key}.space"))
+    return signal, taps
 
 
 def build_game(data: Mapping[str, Any], source: str, base: Path | None) -> DeclarativeGame:
@@ -536,7 +577,8 @@ def build_game(data: Mapping[str, Any], source: str, base: Path | None) -> Decla
         ctx.fail("game.name", f"{name!r} ends in a version; give the version in game.version")
     system, media, romset, options = _machine(ctx, top["machine"])
     crop, size = _screen(ctx, top["screen"])
-    common: dict[str, Any] = dict(
+    signal, taps = _frame(ctx, top["frame"]) if "frame" in top else (None, {})
+    common: dict[str, Any] = dict(frame_signal=signal, input_taps=taps,
         name=name, version=_int(ctx, g.get("version", 0), "game.version", 0), system=system, media=media,
         romset=romset, mame_options=options, crop=crop, screen_size=size,
         description=_str(ctx, g.get("description", ""), "game.description"),

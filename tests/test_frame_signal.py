@@ -1,0 +1,167 @@
+"""The game's own frame (protocol v2's SIGNAL and TAP) on real MAME: the 2600 stepping on VSYNC-off.
+
+What the Atari game files' ``[frame] machine = "atari2600"`` relies on: one step is one game frame (also when the
+game's frames are not MAME's 262 lines), frame skip and save states stay exact, inputs reach the game at once,
+and the built-in machine's taps are where MAME's own driver puts each control.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from mame_zoo.bridge import Agg, Bridge, MachineConfig, ReadSpec
+from mame_zoo.bridge.protocol import Edge
+from mame_zoo.core.ops import InputTap
+from mame_zoo.declarative.machines import MACHINES
+from mame_zoo.errors import AddressError, InputNotFound, ProtocolError
+from mame_zoo.roms import atari_rom
+
+pytestmark = pytest.mark.timeout(180)
+SIGNAL, TAPS = MACHINES["atari2600"]
+PADDLES = ("-joyport1", "pad", "-joyport2", "pad")
+
+
+def signalled(mame: str, game: str = "boxing", options: tuple[str, ...] = (), system: str = "a2600") -> Bridge:
+    """A 2600 bridge stepping on VSYNC-off, every built-in tap of its controls installed, RAM read each step."""
+    bridge = Bridge(MachineConfig(system, {"cart": atari_rom(game)}, (), options), mame=mame)
+    space = bridge.space()
+    bridge.set_signal(space.id, SIGNAL.address, SIGNAL.mask, Edge.FALL, SIGNAL.mirror)
+    ports = {f.port for f in bridge.inputs()}
+    for (port, name), tap in TAPS.items():
+        if port in ports:
+            bridge.tap_input(bridge.field(port, name), space.id, tap.address, tap.mask, tap.active_low, tap.mirror)
+    bridge.set_reads([ReadSpec(space.id, 0x80, "u8", 128, Agg.ALL)])
+    return bridge
+
+
+@pytest.fixture
+def boxing(mame_binary: str) -> Iterator[Bridge]:
+    bridge = signalled(mame_binary)
+    with bridge:
+        yield bridge
+
+
+def field(bridge: Bridge, name: str, port: str = ":joyport1:joy:JOY") -> int:
+    return bridge.field(port, name)
+
+
+def random_inputs(bridge: Bridge, steps: int, seed: int) -> list[dict[int, int]]:
+    ids = [field(bridge, n) for n in ("P1 Up", "P1 Down", "P1 Left", "P1 Right", "P1 Button 1")]
+    ids += [field(bridge, n.replace("P1", "P2"), ":joyport2:joy:JOY") for n in ("P1 Up", "P1 Right", "P1 Button 1")]
+    rng = np.random.default_rng(seed)
+    return [{i: int(rng.integers(2)) for i in ids} for _ in range(steps)]
+
+
+def start(bridge: Bridge) -> None:
+    reset = bridge.field(":SWB", "Reset Game")
+    bridge.step(60, frame=False)
+    bridge.step(4, {reset: 1}, frame=False)
+    bridge.step(1, {reset: 0}, frame=False)
+
+
+def play(bridge: Bridge, inputs: list[dict[int, int]]) -> list[bytes]:
+    return [bytes(bridge.step(1, i, frame=False).values[0]) for i in inputs]
+
+
+def read(bridge: Bridge, address: int) -> int:
+    return int(bridge.read([ReadSpec(bridge.space().id, address, "u8", 1, Agg.LAST)])[0][0])
+
+
+def test_one_step_is_one_game_frame_even_when_it_is_not_mames(mame_binary: str, boxing: Bridge) -> None:
+    """Boxing draws 262 lines, MAME's a2600 frame: one step per MAME frame. Combat (PAL) draws 314 on the
+    312-line a2600p: its steps fall behind MAME's frames by one every 156 game frames."""
+    start(boxing)
+    before = boxing.step(1, frame=False).frame_number
+    after = boxing.step(600, frame=False).frame_number
+    assert after - before == 600
+    combat = signalled(mame_binary, "combat", system="a2600p")
+    with combat:
+        start(combat)
+        first = combat.step(1, frame=False).frame_number
+        last = combat.step(3120, frame=False).frame_number
+    assert last - first == 3120 * 314 // 312
+
+
+def test_frameskip_is_single_frames_and_every_frame_is_sampled(boxing: Bridge) -> None:
+    start(boxing)
+    path = os.path.join(boxing.workdir, "f.sta")
+    boxing.save_state(path)
+    hold = random_inputs(boxing, 1, 3)[0]
+    singles = [bytes(boxing.step(1, hold, frame=False).values[0]) for _ in range(12)]
+    boxing.load_state(path)
+    skipped = bytes(boxing.step(12, hold, frame=False).values[0])
+    assert skipped == b"".join(singles)  # ALL: each signal frame's RAM, in order
+
+
+def test_save_and_load_at_a_signal_are_exact_across_processes(mame_binary: str, boxing: Bridge,
+                                                              tmp_path: os.PathLike[str]) -> None:
+    start(boxing)
+    inputs = random_inputs(boxing, 300, 7)
+    play(boxing, inputs[:100])
+    path = os.path.join(tmp_path, "mid.sta")
+    boxing.save_state(path)
+    first = play(boxing, inputs[100:])
+    boxing.load_state(path)
+    assert play(boxing, inputs[100:]) == first
+    other = signalled(mame_binary)
+    with other:
+        other.load_state(path)
+        assert play(other, inputs[100:]) == first
+    assert len({f[0x20] for f in first}) > 5  # the log moved first_0's boxer: inputs reached the game
+
+
+def test_inputs_reach_the_game_at_once(boxing: Bridge) -> None:
+    """A tapped input reads pressed right after the step that set it, before MAME's own frame end takes it."""
+    start(boxing)
+    up, fire = field(boxing, "P1 Up"), field(boxing, "P1 Button 1")
+    boxing.step(1, {up: 1, fire: 1}, frame=False)
+    assert read(boxing, 0x280) & 0x10 == 0 and read(boxing, 0x0C) & 0x80 == 0
+    assert read(boxing, 0x380) & 0x10 == 0 and read(boxing, 0x3C) & 0x80 == 0  # mirrors too
+    boxing.step(1, {up: 0, fire: 0}, frame=False)
+    assert read(boxing, 0x280) & 0x10 and read(boxing, 0x0C) & 0x80
+
+
+@pytest.mark.parametrize("options", [(), PADDLES], ids=["joysticks", "paddles"])
+def test_the_builtin_taps_are_where_mames_driver_puts_each_control(mame_binary: str,
+                                                                    options: tuple[str, ...]) -> None:
+    """Press each control through MAME alone (no taps: its own frame end takes the value in) and check that
+    exactly the declared bit changes, at the declared address and at every mirror of it."""
+    bridge = Bridge(MachineConfig("a2600", {"cart": atari_rom("boxing")}, (), options), mame=mame_binary)
+    with bridge:
+        ports = {f.port for f in bridge.inputs()}
+        mine = {key: tap for key, tap in TAPS.items() if key[0] in ports}
+        assert len(mine) == (12 if not options else 6)  # 2 joysticks + 2 switches, or 4 paddle buttons + 2
+        bridge.step(5, frame=False)
+        for (port, name), tap in mine.items():
+            fid = bridge.field(port, name)
+            mirrors = [tap.address | m for m in range(0x1000) if m & ~tap.mirror == 0]
+            released = [read(bridge, a) for a in mirrors]
+            bridge.step(2, {fid: 1}, frame=False)
+            pressed = [read(bridge, a) for a in mirrors]
+            bridge.step(2, {fid: 0}, frame=False)
+            level = (0 if tap.active_low else tap.mask, tap.mask if tap.active_low else 0)
+            assert {r & tap.mask for r in released} == {level[1]}, (name, "released")
+            assert {p & tap.mask for p in pressed} == {level[0]}, (name, "pressed")
+            if tap.address in (0x280, 0x282):  # RIOT registers are clean bytes: nothing else moved
+                assert {(r ^ p) & ~tap.mask & 0xFF for r, p in zip(released, pressed)} == {0}, name
+
+
+def test_bad_signals_and_taps_are_refused(boxing: Bridge) -> None:
+    space = boxing.space()
+    with pytest.raises(ProtocolError, match="bit mask"):
+        boxing.set_signal(space.id, 0x00, 0, Edge.FALL)
+    with pytest.raises(AddressError, match="unknown space id"):
+        boxing.set_signal(999, 0x00, 0x02, Edge.FALL)
+    with pytest.raises(ProtocolError, match="12 bits"):
+        boxing.set_signal(space.id, 0x00, 0x02, Edge.FALL, mirror=0x1FFF)
+    with pytest.raises(InputNotFound):
+        boxing.tap_input(4242, space.id, 0x280, 0x10, True)
+    tap = InputTap(0x280, 0x10)
+    with pytest.raises(AddressError, match="outside the space"):
+        boxing.tap_input(field(boxing, "P1 Up"), space.id, 0xFFFFFF, tap.mask, tap.active_low)
+    start(boxing)  # the session goes on
+    boxing.step(1, frame=False)
