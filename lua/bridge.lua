@@ -192,7 +192,6 @@ local function lookup_field(port_tag, field_name)
   return field
 end
 
-
 -- Every address of `address` with any combination of the `mirror` bits set (MAME's mirror notation).
 local function mirrored(address, mirror)
   local out, bits = { address }, {}

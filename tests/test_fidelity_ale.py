@@ -5,8 +5,8 @@ the per-agent reward events ``(step, agent, reward)`` and the terminal step are 
 game's VSYNC-off (the games' ``[frame] machine = "atari2600"``), where ALE ends a frame. What can be asserted
 depends on how far the two emulators agree (figures and causes: ``docs/fidelity.md``):
 
-* Boxing (a whole match), Pong (idle and random), Tennis (idle and random) and Surround run in exact lock-step:
-  identical event lists.
+* Boxing (a whole match), Pong (idle, and random with log seed 0), Tennis (idle and random) and Surround run in
+  exact lock-step: identical event lists (more seeds: ``scripts/fidelity_report.py``).
 * Ice Hockey, Combat and Warlords still drift apart (uncleared RAM and ALE's seeded RIOT timer, PAL frame
   lengths, paddle pots that MAME takes in only at its own frame end). For these the reward *semantics* must
   agree: every event matches the game's reward rule on both sides, the same reward magnitudes occur, and the

@@ -150,6 +150,20 @@ def test_the_builtin_taps_are_where_mames_driver_puts_each_control(mame_binary: 
                 assert {(r ^ p) & ~tap.mask & 0xFF for r, p in zip(released, pressed)} == {0}, name
 
 
+def test_a_signal_can_be_replaced_and_cleared(mame_binary: str) -> None:
+    """Combat on the a2600p: stepping on its VSYNC, on a second signal that replaces the first, then (space 0)
+    on MAME's frame end again, each counting its own frames."""
+    combat = signalled(mame_binary, "combat", system="a2600p")
+    with combat:
+        start(combat)
+        combat.set_signal(combat.space().id, SIGNAL.address, SIGNAL.mask, Edge.FALL, SIGNAL.mirror)  # replaced
+        first = combat.step(1, frame=False).frame_number
+        assert combat.step(1560, frame=False).frame_number - first == 1560 * 314 // 312
+        combat.set_signal(0, 0, 0)
+        first = combat.step(1, frame=False).frame_number
+        assert combat.step(600, frame=False).frame_number - first == 600
+
+
 def test_bad_signals_and_taps_are_refused(boxing: Bridge) -> None:
     space = boxing.space()
     with pytest.raises(ProtocolError, match="bit mask"):
@@ -165,3 +179,28 @@ def test_bad_signals_and_taps_are_refused(boxing: Bridge) -> None:
         boxing.tap_input(field(boxing, "P1 Up"), space.id, 0xFFFFFF, tap.mask, tap.active_low)
     start(boxing)  # the session goes on
     boxing.step(1, frame=False)
+
+
+def test_a_game_file_declares_its_frame() -> None:
+    """Pure logic: the format's [frame] section, its built-in machine, and its errors."""
+    from mame_zoo.core.ops import FrameSignal
+    from mame_zoo.declarative import loads_game
+    from mame_zoo.errors import InvalidGameSpec
+    from mame_zoo.games.atari import GAMES
+
+    assert all(g.frame_signal == SIGNAL and g.input_taps == TAPS for g in GAMES)
+    base = ('[game]\nname = "g"\n[machine]\nsystem = "a2600"\nmedia = { cart = "ale:boxing" }\n[screen]\n'
+            'size = [10, 10]\n[actions]\ntable = "atari"\n[[agents]]\nname = "a"\n'
+            'buttons.fire = [":joyport1:joy:JOY", "P1 Button 1"]\n')
+    custom = loads_game(base + '[frame]\nsignal = { address = 0x10, mask = 0x80, edge = "rise" }\n'
+                        'taps = [{ input = [":SWB", "Reset Game"], address = 0x282, mask = 1, mirror = 0x100 }]\n')
+    assert custom.frame_signal == FrameSignal(0x10, 0x80, "rise")
+    assert custom.input_taps == {(":SWB", "Reset Game"): InputTap(0x282, 1, True, 0x100)}
+    assert loads_game(base).frame_signal is None
+    for bad, message in (('machine = "c64"', "no built-in machine 'c64'"),
+                         ('signal = { address = 0, mask = 2, edge = "up" }', 'must be "fall" or "rise"'),
+                         ('machine = "atari2600"\nsignal = { address = 0, mask = 2 }', "give either machine")):
+        with pytest.raises(InvalidGameSpec, match=message):
+            loads_game(base + "[frame]\n" + bad + "\n")
+    with pytest.raises(InvalidGameSpec, match="edge"):
+        FrameSignal(0, 2, "up")

@@ -38,6 +38,12 @@ class FrameSignal:
     device: str = ":maincpu"
     space: str = "program"
 
+    def __post_init__(self) -> None:
+        if self.edge not in ("fall", "rise"):
+            raise InvalidGameSpec(f"a frame signal's edge is \"fall\" or \"rise\", not {self.edge!r}")
+        if not 0 < self.mask < 256:
+            raise InvalidGameSpec(f"a frame signal's mask is a byte's bits (1-255), not {self.mask!r}")
+
 
 @dataclass(frozen=True)
 class InputTap:
