@@ -266,7 +266,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
         key = hashlib.sha1()
         settings = {k: getattr(game, k) for k in getattr(game, "options", ())}
         key.update(repr((game.env_name, bridge.hello.mame_version, machine.system, settings, tuple(game.start),
-                         self.obs_type == "ram", game.frame_signal)).encode())
+                         self.obs_type == "ram", game.frame_signal, sorted(game.input_taps.items()))).encode())
         state_files = [op.path for op in game.start if isinstance(op, LoadState)]
         for path in [*machine.media.values(), *_romset_files(machine), *state_files]:
             key.update(_file_digest(path))
