@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -59,6 +60,26 @@ def no_mame_left() -> Iterator[None]:
             except (ProcessLookupError, ChildProcessError):
                 pass
         pytest.fail(f"MAME process(es) {sorted(left)} still running {REAP_GRACE:g} s after the test")
+
+
+@pytest.fixture(autouse=True)
+def mame_free(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test marked ``no_mame`` (run on one MAME version only: it cannot depend on it) fails if it starts MAME."""
+    if request.node.get_closest_marker("no_mame") is None:
+        return
+    try:
+        mame = os.path.realpath(find_mame())
+    except MameNotFound:
+        return
+    real_init = subprocess.Popen.__init__
+
+    def guarded(self: subprocess.Popen[Any], args: Any, *rest: Any, **kwargs: Any) -> None:
+        program = args[0] if isinstance(args, (list, tuple)) else args
+        if os.path.realpath(os.fspath(program)) == mame:
+            raise AssertionError(f"{request.node.nodeid} is marked no_mame but starts MAME ({program})")
+        real_init(self, args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", guarded)
 
 
 @pytest.fixture(scope="session")

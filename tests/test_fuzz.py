@@ -80,6 +80,7 @@ DECODERS = [
 ]
 
 
+@pytest.mark.no_mame
 @FUZZ
 @given(data=st.binary(max_size=300), which=st.sampled_from(DECODERS))
 def test_pure_decoders_reject_garbage_cleanly(data: bytes, which: tuple[str, Any]) -> None:
@@ -100,6 +101,7 @@ def _str(text: str) -> bytes:
 names = st.text(max_size=20)
 
 
+@pytest.mark.no_mame
 @FUZZ
 @given(version=st.integers(0, 0xFFFF), mame=names, system=names, desc=names, w=st.integers(0, 0xFFFF),
        h=st.integers(0, 0xFFFF), hz=st.floats(allow_nan=False), frame=st.integers(0, 0xFFFFFFFF),
@@ -122,6 +124,7 @@ field_rows = st.lists(st.tuples(names, names, st.integers(0, 0xFFFF), st.integer
                                 st.integers(-2**31, 2**31 - 1), st.integers(-2**31, 2**31 - 1)), max_size=6)
 
 
+@pytest.mark.no_mame
 @FUZZ
 @given(rows=field_rows, cut=st.integers(1, 40))
 def test_pure_inputs_round_trip_and_damage(rows: list[tuple], cut: int) -> None:
@@ -133,6 +136,7 @@ def test_pure_inputs_round_trip_and_damage(rows: list[tuple], cut: int) -> None:
         protocol.decode_inputs(body[:-cut])
 
 
+@pytest.mark.no_mame
 @FUZZ
 @given(rows=st.lists(st.tuples(st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1), names, names), max_size=6),
        cut=st.integers(1, 40))
@@ -144,6 +148,7 @@ def test_pure_map_round_trip_and_damage(rows: list[tuple], cut: int) -> None:
         protocol.decode_map(body[:-cut])
 
 
+@pytest.mark.no_mame
 @FUZZ
 @given(text=st.text(max_size=40), tail=st.binary(max_size=3))
 def test_pure_strings(text: str, tail: bytes) -> None:
@@ -153,6 +158,7 @@ def test_pure_strings(text: str, tail: bytes) -> None:
         protocol.unpack_str(packed[:-1], 0) if len(packed) > 2 else protocol.unpack_str(packed[:1], 0)
 
 
+@pytest.mark.no_mame
 def test_pure_pack_str_refuses_what_cannot_travel() -> None:
     with pytest.raises(TypeError):
         pack_str(b"bytes")  # type: ignore[arg-type]
@@ -164,6 +170,7 @@ def test_pure_pack_str_refuses_what_cannot_travel() -> None:
         pack_str("\ud800")  # a lone surrogate is not UTF-8
 
 
+@pytest.mark.no_mame
 @FUZZ
 @given(space=st.integers(-5, 70000), address=st.one_of(st.integers(-5, 2**33), st.floats(), st.text(max_size=5)),
        dtype=st.sampled_from(["u8", "s8", "u16", "s16", "u32", "s32", "u64", "", "U8", "float"]),
@@ -184,6 +191,7 @@ def test_pure_read_spec_check(space: int, address: Any, dtype: str, count: Any, 
             spec.check()
 
 
+@pytest.mark.no_mame
 @FUZZ
 @given(text=st.one_of(st.text(max_size=30), st.from_regex(r"\s*0[xX][0-9a-fA-F]{1,12}\s*", fullmatch=True),
                       st.from_regex(r"\s*[0-9]{1,12}\s*", fullmatch=True)))
@@ -197,6 +205,7 @@ def test_pure_address_strings(text: str) -> None:
     assert value == int(text.strip(), 16 if text.strip().lower().startswith("0x") else 10)
 
 
+@pytest.mark.no_mame
 @pytest.mark.parametrize("bad", ['0x80"); os.execute("touch x") --', "0x80\n;", "]]..os.exit()..[[", "1e3", "0b101",
                                  "-1", "0x1_0", "", " ", "0x", "0x100000000", "80h", None, 1.5, [0x80]])
 def test_pure_hostile_address_strings(bad: Any) -> None:
@@ -217,6 +226,7 @@ md_actions = st.one_of(
     st.integers(), st.none(), st.text(max_size=3))
 
 
+@pytest.mark.no_mame
 @FUZZ
 @given(action=md_actions)
 def test_pure_multi_discrete_actions(action: Any) -> None:
@@ -359,12 +369,14 @@ def valid_reply(action: str) -> bytes:
     return reply(1, 0, struct.pack("<H", 1) + MAP_RANGE.pack(0, 0x7F) + pack_str("ram") + pack_str("ram"))
 
 
+@pytest.mark.no_mame
 def test_fake_emulator_valid_replies_decode(fake_mame: str, tmp_path: Path) -> None:
     """The fake speaks the protocol correctly when not told otherwise (else the fuzz below proves nothing)."""
     for action in ACTIONS:
         assert run_fake(fake_mame, [good_hello(), valid_reply(action)], action, tmp_path) == "ok", action
 
 
+@pytest.mark.no_mame
 @settings(FUZZ, max_examples=120)
 @given(action=st.sampled_from(ACTIONS), how=st.data(), damage_hello=st.booleans())
 def test_fake_emulator_malformed_replies(fake_mame: str, tmp_path: Path, action: str, how: st.DataObject,
@@ -380,6 +392,7 @@ def test_fake_emulator_malformed_replies(fake_mame: str, tmp_path: Path, action:
                        "StateError", "EmulatorTimeout"), outcome
 
 
+@pytest.mark.no_mame
 @settings(FUZZ, max_examples=60)
 @given(action=st.sampled_from(ACTIONS), garbage=st.binary(min_size=0, max_size=64), hello_too=st.booleans())
 def test_fake_emulator_random_bytes(fake_mame: str, tmp_path: Path, action: str, garbage: bytes,
@@ -389,6 +402,7 @@ def test_fake_emulator_random_bytes(fake_mame: str, tmp_path: Path, action: str,
     assert outcome != "ok" or (not hello_too and len(garbage) >= 9)
 
 
+@pytest.mark.no_mame
 def test_fake_emulator_huge_length_is_refused_at_once(fake_mame: str, tmp_path: Path) -> None:
     """A corrupted length of 4 GiB must not be allocated or waited for."""
     for length in (0xFFFFFFFF, protocol.MAX_BODY + 1):
@@ -398,6 +412,7 @@ def test_fake_emulator_huge_length_is_refused_at_once(fake_mame: str, tmp_path: 
         assert time.monotonic() - start < 3.0, "waited for the announced bytes instead of refusing the length"
 
 
+@pytest.mark.no_mame
 def test_fake_emulator_unknown_status_and_wrong_sequence(fake_mame: str, tmp_path: Path) -> None:
     ok = valid_reply("step_noframe")
     assert run_fake(fake_mame, [good_hello(), ok[:8] + b"\x07" + ok[9:]], "step_noframe", tmp_path) == "ProtocolError"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 import time
 import warnings
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from procs import mame_descendants, running, wait_gone
 
-from mame_zoo.bridge import Bridge, MachineConfig, process
+from mame_zoo.bridge import Bridge, MachineConfig, find_mame, process
 from mame_zoo.cli import main as cli_main
 
 pytestmark = pytest.mark.timeout(120)
@@ -216,3 +217,10 @@ def test_a_window_still_opens_where_there_is_a_display(mame_binary: str, boxing_
     finally:
         server.kill()
         server.wait()
+
+
+@pytest.mark.no_mame
+def test_a_no_mame_test_that_starts_mame_fails() -> None:
+    """The marker that keeps a test off the newer versions is checked (conftest's ``mame_free``)."""
+    with pytest.raises(AssertionError, match="is marked no_mame but starts MAME"):
+        subprocess.run([find_mame(), "-version"], capture_output=True, timeout=30)

@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 
 from mame_zoo import _paths
 from mame_zoo.bridge import protocol as p
+
+pytestmark = pytest.mark.no_mame  # pure logic: runs on one MAME version only
 
 LUA = _paths.lua_script("bridge.lua").read_text(encoding="utf-8")
 

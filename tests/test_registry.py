@@ -9,10 +9,13 @@ import sys
 import textwrap
 
 import gymnasium
+import pytest
 
 import mame_zoo
 from mame_zoo.games import SHIPPED, declaration
 from mame_zoo.single_agent import gym_id
+
+pytestmark = pytest.mark.no_mame  # pure logic: runs on one MAME version only
 
 CHILD = textwrap.dedent("""
     import sys, tomllib

@@ -29,6 +29,8 @@ from mame_zoo.games.sf3.actions import SF3Controller, action_space, decode
 from mame_zoo.games.sf3.flow import SF3Rules
 from mame_zoo.games.sf3.observation import observation, observation_space
 
+pytestmark = pytest.mark.no_mame  # pure logic: runs on one MAME version only
+
 # --- trace helpers -------------------------------------------------------------------------------------------
 BASE: dict[str, int] = {name: 0 for name in memory.FRAME_VARS}
 BASE.update(p1_health=160, p2_health=160, max_health=160, fighting=1, timer=99, round=1, p1_char=11, p2_char=2,
