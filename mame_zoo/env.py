@@ -198,6 +198,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
         self._var_names = list(game.vars)
         self._start_state: str | None = None
         self._last_actions: dict[str, Any] = {}
+        self._release: dict[int, int] = {}  # switches the reset left held, released with the first step
         self._noop = {a: game.noop_action(a, full_action_space) for a in self.possible_agents}
         self._frame: np.ndarray | None = None
         self._ram: np.ndarray | None = None
@@ -311,12 +312,17 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
         fid = self._fields[field] = self._bridge.field(*field)
         return fid
 
-    def _run_ops(self, ops: Sequence[StartOp]) -> None:
-        bridge = self._bridge
-        assert bridge is not None
+    def _neutral(self) -> dict[int, int]:
+        """Every driven field at rest: the controller's reset values, 0 for the start sequence's switches."""
         neutral = {self._fields[f]: v for f, v in self._controller.reset().items()}
         for f in self._fields:
             neutral.setdefault(self._fields[f], 0)
+        return neutral
+
+    def _run_ops(self, ops: Sequence[StartOp]) -> None:
+        bridge = self._bridge
+        assert bridge is not None
+        neutral = self._neutral()
         for op in ops:
             if isinstance(op, Wait):
                 bridge.step(op.frames, neutral, frame=False)
@@ -369,10 +375,20 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
             assert self._bridge is not None and self._start_state is not None
             self._bridge.load_state(self._start_state)
         bridge = self._bridge
-        self._run_ops(self.game.restart)
-        neutral = {self._fields[f]: v for f, v in self._controller.reset().items()}
+        restart = self.game.restart
+        self._run_ops(restart)
+        neutral = self._neutral()
+        # A restart that ends holding a switch (ALE's reset ends inside its second soft reset) keeps it held on
+        # the observed frame; the first step (or the no-op start) releases it.
+        last = restart[-1] if restart else None
+        held = {self._fields[f]: v for f, v in last.inputs.items()} if isinstance(last, Hold) else {}
         noops = int(self.np_random.integers(0, self.noop_max + 1)) if self.noop_max else 0
-        result = bridge.step(1 + noops, neutral, frame=self._needs_frame, crop=self.game.crop)
+        crop = self.game.crop
+        result = bridge.step(1 if held else 1 + noops, {**neutral, **held}, frame=self._needs_frame, crop=crop)
+        self._release = {f: neutral[f] for f in held}
+        if held and noops:
+            result = bridge.step(noops, self._release, frame=self._needs_frame, crop=crop)
+            self._release = {}
         self._rules = self.game.rules()
         self._rules.reset(self._values_at(result.values, -1))
         self._store(result)
@@ -468,6 +484,9 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
         encoded.update(self._rules.forced_inputs())
         fields = self._fields
         inputs = {(fields[f] if f in fields else self._field_id(f)): v for f, v in encoded.items()}
+        if self._release:
+            inputs = {**self._release, **inputs}
+            self._release = {}
         result = self._bridge.step(self.frameskip, inputs, frame=self._needs_frame, crop=self.game.crop)
         self._store(result)
 

@@ -100,6 +100,46 @@ def ale_env(env_name: str) -> Any:
     return module.parallel_env(obs_type="ram", auto_rom_install_path=rom_dir())
 
 
+#: mame_zoo environment -> ale-py's single-player game of the same cartridge (its default mode and difficulty)
+ALE_SINGLE = {"boxing_v0": "Boxing", "tennis_v0": "Tennis", "surround_v0": "Surround", "ice_hockey_v0": "IceHockey"}
+
+
+class OneAgent:
+    """A Gymnasium env seen as a one-agent parallel env (agent ``first_0``), so :func:`play` replays it."""
+
+    def __init__(self, env: Any) -> None:
+        self.env, self.agents = env, ["first_0"]
+
+    def reset(self, seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        obs, info = self.env.reset(seed=seed)
+        self.agents = ["first_0"]
+        return {"first_0": obs}, {"first_0": info}
+
+    def step(self, actions: dict[str, int]) -> tuple[dict[str, Any], ...]:
+        obs, reward, term, trunc, info = self.env.step(actions["first_0"])
+        if term or trunc:
+            self.agents = []
+        return {"first_0": obs}, {"first_0": reward}, {"first_0": term}, {"first_0": trunc}, {"first_0": info}
+
+    def close(self) -> None:
+        self.env.close()
+
+
+def single_envs(env_name: str) -> tuple[OneAgent, OneAgent]:
+    """mame_zoo's single-agent env and ale-py's single-player game, as ALE's defaults have them for comparison:
+    RAM observations, one frame per step, no sticky actions (mame_zoo: no random start)."""
+    import ale_py
+    import gymnasium
+
+    import mame_zoo  # noqa: F401  (registers mame_zoo/*)
+
+    gymnasium.register_envs(ale_py)
+    name = ALE_SINGLE[env_name]
+    options = {"obs_type": "ram", "frameskip": 1, "repeat_action_probability": 0.0}
+    return (OneAgent(gymnasium.make(f"mame_zoo/{name}-v0", noop_max=0, **options)),
+            OneAgent(gymnasium.make(f"ALE/{name}-v5", **options)))
+
+
 # --- action logs -------------------------------------------------------------------------------------
 def random_log(agents: Sequence[str], n_actions: int, steps: int, seed: int) -> Log:
     """Uniformly random actions for every agent."""

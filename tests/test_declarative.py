@@ -110,12 +110,31 @@ def test_builtin_boxing_declares_what_multi_agent_ale_reads() -> None:
     game = atari.BOXING
     assert {n: v.address for n, v in game.vars.items()} == {"score_first": 0x92, "score_second": 0x93,
                                                             "clock_min": 0x90, "clock_sec": 0x91}
-    assert game.start == (Wait(60), Hold({atari.RESET: 1}, 4), PressUntil({atari.SELECT: 1}, spec.Var(0x92), 2))
-    assert game.with_single_agent().agents == ("first_0",)
-    assert game.with_single_agent().start[-1].value == 1
+    assert game.start == (Wait(59), Hold({atari.RESET: 1}, 4), PressUntil({atari.SELECT: 1}, spec.Var(0x92), 2))
+    assert game.restart == (Hold({atari.RESET: 1}, 8), Wait(1))  # setMode's and reset's soft resets
+    single = game.with_single_agent()
+    assert single.agents == ("first_0",)
+    # ale-py's reset: idle frames and two soft resets, the second ending on the observed frame (restart + 1)
+    assert single.start == (Wait(59), Hold({atari.RESET: 1}, 4)) and single.restart == (Hold({atari.RESET: 1}, 3),)
     with pytest.raises(ValueError, match="1-player"):
         atari.PONG.with_single_agent()
 
+
+
+def test_single_agent_start_restart_and_rules() -> None:
+    seq = "sequence = [{ wait = 60 }, { hold = [\"reset\"], frames = 4 }]\n"
+    single = seq + 'single_agent = [{ wait = 60 }]\nsingle_agent_restart = [{ hold = ["reset"], frames = 3 }]\n'
+    game = game_from(BASE.replace(seq, single))
+    assert game.restart == (Wait(3),)  # the multi-agent form keeps the default
+    assert game.with_single_agent().start == (Wait(60),)
+    assert game.with_single_agent().restart == (Hold({(":SWB", "Reset Game"): 1}, 3),)
+    for text, message in [(seq + 'single_agent_restart = [{ wait = 3 }]\n', "needs a [start] single_agent"),
+                          (single.replace("frames = 3", "frames = 2"), "must let at least 3 frames pass")]:
+        with pytest.raises(InvalidGameSpec, match=re.escape(message)):
+            game_from(BASE.replace(seq, text))
+    # Tennis: Multi-Agent-ALE's stall penalty in the two-player game, none in ale-py's 1-player game
+    assert atari.TENNIS.rules().stall_penalty is True  # type: ignore[attr-defined]
+    assert atari.TENNIS.with_single_agent().rules().stall_penalty is False  # type: ignore[attr-defined]
 
 # --- 2. the generic rules (pure Python) ----------------------------------------------------------------------
 RULES = BASE.replace('[[rewards]]\nkind = "delta"\nagent = "p1"\nvar = "a"\n', "") + """

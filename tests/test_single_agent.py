@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import ale_reference
 import gymnasium
 import numpy as np
 import pytest
@@ -135,3 +136,30 @@ def test_async_vector_env() -> None:
     left = wait_gone(mames | workers)
     assert not left, f"processes {sorted(left)} survive close() by 10 s"
     assert wait_gone(mame_descendants() - before, 1.0) == set()
+
+
+#: RAM bytes that differ between MAME and ALE while everything else is equal (docs/fidelity.md): four of Boxing's
+#: pointer bytes are equal or MAME's = ALE's + 12 (eight of them in the two-player game); cause not found yet
+POINTER_BYTES = {"boxing_v0": ((0xE3, 0xE5, 0xEB, 0xED), 12)}
+
+
+@pytest.mark.skipif(ale_reference.reference_missing() is not None, reason=str(ale_reference.reference_missing()))
+@pytest.mark.parametrize("env_name", ["boxing_v0", "tennis_v0"])
+def test_equals_ale_single_player(env_name: str) -> None:
+    """The same random actions in ``mame_zoo/<Game>-v0`` and ale-py's ``ALE/<Game>-v5`` (one frame per step, no
+    sticky actions): the same reward on every step, the same end and the same RAM after reset and every step."""
+    mame_env, ale_env = ale_reference.single_envs(env_name)
+    log = ale_reference.random_log(["first_0"], int(ale_env.env.action_space.n), 3000, seed=0)
+    mame, ale = ale_reference.play(mame_env, log), ale_reference.play(ale_env, log)
+    assert len(ale.events) >= 5, "the log should score"
+    assert mame.events == ale.events, ale_reference.describe(env_name, mame, ale)
+    assert mame.end == ale.end
+    assert mame.ram.shape == ale.ram.shape
+    addresses, offset = POINTER_BYTES.get(env_name, ((), 0))
+    for address in addresses:
+        column = address - 0x80
+        gaps = set(np.unique((mame.ram[:, column].astype(int) - ale.ram[:, column]) % 256).tolist())
+        assert gaps <= {0, offset}, f"RAM {address:#x}: MAME - ALE takes {sorted(gaps)}"
+        mame.ram[:, column] = ale.ram[:, column]
+    steps, cols = np.nonzero(mame.ram != ale.ram)
+    assert not len(steps), f"RAM {0x80 + int(cols[0]):#x} differs first at row {int(steps[0])} (0: after reset)"

@@ -45,8 +45,9 @@ class DeclarativeGame(Game):
     vars: Mapping[str, Var] = field(default_factory=dict)
     decoders: Mapping[str, Decoder] = field(default_factory=dict)
     start_sequence: tuple[StartOp, ...] = ()
-    restart: tuple[StartOp, ...] = (Wait(3),)
+    restart_sequence: tuple[StartOp, ...] = (Wait(3),)
     single_agent_sequence: tuple[StartOp, ...] | None = None
+    single_agent_restart: tuple[StartOp, ...] | None = None
     single_agent: bool = False
     system: str = ""
     media: Mapping[str, str] = field(default_factory=dict)
@@ -84,6 +85,13 @@ class DeclarativeGame(Game):
         if self.single_agent and self.single_agent_sequence is not None:
             return self.single_agent_sequence
         return self.start_sequence
+
+    @property
+    def restart(self) -> tuple[StartOp, ...]:  # type: ignore[override]
+        """Run after every load of the start state (in the single-agent form: ``single_agent_restart``, if given)."""
+        if self.single_agent and self.single_agent_restart is not None:
+            return self.single_agent_restart
+        return self.restart_sequence
 
     @property
     def one_player_mode(self) -> bool | None:
@@ -149,7 +157,7 @@ class DeclarativeGame(Game):
     def rules(self) -> Rules:
         """Fresh rules: the file's declarative rules or its Python factory's."""
         if self.python_rules is not None:
-            return self.python_rules.build()
+            return self.python_rules.build(self.single_agent)
         assert self.ruleset is not None
         return DeclarativeRules(self.ruleset)
 

@@ -290,6 +290,14 @@ def _ops(ctx: _Ctx, value: Any, key: str, inputs: Mapping[str, Input], names: Ma
     return tuple(_op(ctx, op, f"{key}[{i}]", inputs, names) for i, op in enumerate(value))
 
 
+def _restart(ctx: _Ctx, value: Any, key: str, inputs: Mapping[str, Input],
+             names: Mapping[str, tuple[Var, Decoder]]) -> tuple[StartOp, ...]:
+    ops = _ops(ctx, value, key, inputs, names)
+    if sum(op.frames for op in ops if isinstance(op, Wait | Hold)) < 3:
+        ctx.fail(key, "must let at least 3 frames pass (the screen is not part of a save state)")
+    return ops
+
+
 def _held(ctx: _Ctx, value: Any, key: str, inputs: Mapping[str, Input]) -> dict[Input, int]:
     """``["name", [":PORT", "Field"]]`` (held at 1) or ``{ name = value }`` (analog values)."""
     def one(item: Any, k: str) -> Input:
@@ -646,26 +654,31 @@ def build_game(data: Mapping[str, Any], source: str, base: Path | None) -> Decla
     agent_names = [p.name for p in players]
 
     raw_start = top.get("start", {})
-    s = _table(ctx, raw_start, "start", ("sequence", "restart", "single_agent", "state"))
+    s = _table(ctx, raw_start, "start", ("sequence", "restart", "single_agent", "single_agent_restart", "state"))
     sequence = _ops(ctx, s.get("sequence", []), "start.sequence", inputs, named)
     if "state" in s:
         sequence = (_state_op(ctx, s["state"], "start.state"), *sequence)
-    restart = _ops(ctx, s.get("restart", [{"wait": 3}]), "start.restart", inputs, named)
-    if sum(op.frames for op in restart if isinstance(op, Wait | Hold)) < 3:
-        ctx.fail("start.restart", "must let at least 3 frames pass (the screen is not part of a save state)")
+    restart = _restart(ctx, s.get("restart", [{"wait": 3}]), "start.restart", inputs, named)
     single = _ops(ctx, s["single_agent"], "start.single_agent", inputs, named) if "single_agent" in s else None
+    single_restart = None
+    if "single_agent_restart" in s:
+        if single is None:
+            ctx.fail("start.single_agent_restart", "needs a [start] single_agent sequence")
+        single_restart = _restart(ctx, s["single_agent_restart"], "start.single_agent_restart", inputs, named)
 
     python_rules = None
     ruleset = None
     if "rules" in top:
         if "rewards" in top or "done" in top:
             ctx.fail("rules", "a Python rules factory replaces [[rewards]] and [done]; give one or the other")
-        r = _table(ctx, top["rules"], "rules", ("python", "kwargs"), ("python",))
+        r = _table(ctx, top["rules"], "rules", ("python", "kwargs", "single_agent_kwargs"), ("python",))
         target = _str(ctx, r["python"], "rules.python", _TARGET, "'package.module:callable'")
         kwargs = r.get("kwargs", {})
-        if not isinstance(kwargs, dict):
-            ctx.fail("rules.kwargs", "must be a table of keyword arguments")
-        python_rules = PythonRules(target, dict(kwargs))
+        single_kwargs = r.get("single_agent_kwargs", {})
+        for key, value in (("kwargs", kwargs), ("single_agent_kwargs", single_kwargs)):
+            if not isinstance(value, dict):
+                ctx.fail(f"rules.{key}", "must be a table of keyword arguments")
+        python_rules = PythonRules(target, dict(kwargs), dict(single_kwargs))
         try:
             python_rules.resolve()
         except InvalidGameSpec as exc:
@@ -687,8 +700,9 @@ def build_game(data: Mapping[str, Any], source: str, base: Path | None) -> Decla
 
     return DeclarativeGame(
         players=tuple(players), vars={n: v for n, (v, _) in named.items()},
-        decoders={n: d for n, (_, d) in named.items()}, start_sequence=sequence, restart=restart,
-        single_agent_sequence=single, ram_obs=ram_obs, table=table, minimal=minimal, full=full, dial=dial,
+        decoders={n: d for n, (_, d) in named.items()}, start_sequence=sequence, restart_sequence=restart,
+        single_agent_sequence=single, single_agent_restart=single_restart, ram_obs=ram_obs, table=table,
+        minimal=minimal, full=full, dial=dial,
         ruleset=ruleset, python_rules=python_rules, **common)
 
 

@@ -13,9 +13,16 @@ from mame_zoo.core.ops import FrameOutcome
 
 
 class TennisRules(Rules):
-    """Tennis: a point or game won is +1 (zero-sum); the server stalling 180 frames gets -1."""
+    """Tennis: a point or game won is +1 (zero-sum); the server stalling 180 frames gets -1.
+
+    Args:
+        stall_penalty: Multi-Agent-ALE's penalty for a stalled serve; ale-py's 1-player Tennis has none.
+    """
 
     STALL_LIMIT = 180
+
+    def __init__(self, stall_penalty: bool = True) -> None:
+        self.stall_penalty = stall_penalty
 
     def reset(self, values: Mapping[str, int]) -> None:
         """Read the score bytes at the start of an episode."""
@@ -39,7 +46,7 @@ class TennisRules(Rules):
         # Tennis.cpp: the counter restarts when 0xCC is 0 and always counts this frame; a timed-out serve
         # replaces the frame's rewards (scoring cannot happen on the same frame).
         self.stall = (0 if values["serve"] == 0 else self.stall) + 1
-        if self.stall >= self.STALL_LIMIT:
+        if self.stall >= self.STALL_LIMIT and self.stall_penalty:
             rewards = [-1.0, 0.0] if self.turns % 2 == 0 else [0.0, -1.0]
             self.stall = 0
         mine, theirs = values["games_first"], values["games_second"]
