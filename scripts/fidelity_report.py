@@ -49,8 +49,15 @@ CASES = (
     ("warlords_v0", "idle", FOUR, 6, 4000),
 )
 
+#: (env, steps): single-agent envs replayed against ale-py's own 1-player game (random logs, whole episodes)
+SINGLE_CASES = (("boxing_v0", 8000), ("tennis_v0", 20000), ("surround_v0", 20000), ("ice_hockey_v0", 20000))
+
 #: why a game still differs, where it does (knowledge from docs/fidelity.md's sections, not a measurement)
 CAUSES = {
+    "surround_v0 single": "uncleared RAM: 0xE6, 0xE9-0xEB, 0xFD keep the power-on fill (Stella: mt19937 seeded "
+                          "4753849; MAME: zeros), and the console player's moves depend on them",
+    "ice_hockey_v0 single": "uncleared RAM: 0xEE, 0xF3, 0xF4 keep the power-on fill and 0x88 derives from it "
+                            "(Stella: mt19937 seeded 4753849; MAME: zeros)",
     "ice_hockey_v0": "uncleared RAM / RIOT timer: RAM 0x84, 0x88 differ from step 0 (ALE's own result changes "
                      "with its seed)",
     "combat_tank_v0": "uncleared RAM: 0xA6-0xB3, 0xCD-0xD0 differ from step 0 (ALE's own hit count changes with its "
@@ -70,11 +77,22 @@ def run_case(env: str, kind: str, agents: tuple[str, ...], actions: int, steps: 
     else:
         log = ref.noop_log(agents, steps) if kind == "idle" else ref.random_log(agents, actions, steps, seed)
         mame = ref.play(ref.mame_env(env), log)
-    ale = ref.play(ref.ale_env(env), log)
+    return _row(env, kind, seed, mame, ref.play(ref.ale_env(env), log)) | {"steps": len(log)}
+
+
+def run_single_case(env: str, steps: int, seed: int) -> dict:
+    """One replay of a random log in mame_zoo's single-agent env and in ale-py's 1-player game."""
+    mame_env, ale_env = ref.single_envs(env)
+    log = ref.random_log(["first_0"], int(ale_env.env.action_space.n), steps, seed)
+    return _row(env, "random", seed, ref.play(mame_env, log), ref.play(ale_env, log)) | {
+        "mode": "single", "steps": len(log)}
+
+
+def _row(env: str, kind: str, seed: int, mame: ref.Trace, ale: ref.Trace) -> dict:
     first = ref.first_divergence(mame.events, ale.events)
     n = min(len(mame.ram), len(ale.ram))
     differ = (mame.ram[:n] != ale.ram[:n]).any(axis=0)
-    return {"env": env, "log": kind, "seed": seed, "steps": len(log), "mame_events": len(mame.events),
+    return {"env": env, "log": kind, "seed": seed, "steps": len(mame.actions), "mame_events": len(mame.events),
             "ale_events": len(ale.events), "mame_end": mame.end, "ale_end": ale.end,
             "identical": first is None and mame.end == ale.end,
             "first_divergence": None if first is None else {
@@ -98,9 +116,11 @@ def run() -> Path:
     for env, kind, agents, actions, steps in CASES:
         for seed in SEEDS if kind != "idle" else (0,):
             rows.append(run_case(env, kind, agents, actions, steps, seed))
-            r = rows[-1]
-            print(f"{env} {kind} seed {seed}: MAME {r['mame_events']}/{r['mame_end']} ALE {r['ale_events']}/"
-                  f"{r['ale_end']} {'identical' if r['identical'] else 'differs'}", flush=True)
+            _print(rows[-1])
+    for env, steps in SINGLE_CASES:
+        for seed in SEEDS:
+            rows.append(run_single_case(env, steps, seed))
+            _print(rows[-1])
     OUT.mkdir(parents=True, exist_ok=True)
     out = OUT / f"{re.sub(r'[^0-9A-Za-z.]+', '_', version)}.json"
     out.write_text(json.dumps({"mame": version, "date": time.strftime("%Y-%m-%d"),
@@ -109,8 +129,32 @@ def run() -> Path:
     return out
 
 
+def _print(r: dict) -> None:
+    print(f"{r['env']} {r.get('mode', 'multi')} {r['log']} seed {r['seed']}: MAME {r['mame_events']}/{r['mame_end']} "
+          f"ALE {r['ale_events']}/{r['ale_end']} {'identical' if r['identical'] else 'differs'}", flush=True)
+
+
 def _event(e: list | None) -> str:
     return "–" if e is None else f"step {e[0]} {e[1]} {e[2]:+g}"
+
+
+def _table(rows: list[dict], reference: str) -> list[str]:
+    lines = [f"| game | log | seed | steps | MAME events / end | {reference} events / end | first divergence | "
+             "RAM bytes ever differing | cause |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        fd = r["first_divergence"]
+        where = "none" if r["identical"] else (
+            f"event #{fd['index']}: MAME {_event(fd['mame'])}, ALE {_event(fd['ale'])}" if fd else "end step")
+        ram = r["ram_bytes_differing"]
+        ram_text = f"{len(ram)}" + (f" ({', '.join(hex(a) for a in ram[:6])}{', …' if len(ram) > 6 else ''})"
+                                    if ram else "")
+        cause = CAUSES.get(f"{r['env']} {r.get('mode', 'multi')}", CAUSES.get(r["env"], "not explained yet"))
+        lines.append(f"| {r['env']} | {r['log']} | {r['seed']} | {r['steps']} | {r['mame_events']} / "
+                     f"{r['mame_end'] if r['mame_end'] is not None else '–'} | {r['ale_events']} / "
+                     f"{r['ale_end'] if r['ale_end'] is not None else '–'} | {where} | {ram_text} | "
+                     f"{'' if r['identical'] else cause} |")
+    return [*lines, ""]
 
 
 def render() -> None:
@@ -120,26 +164,17 @@ def render() -> None:
         raise SystemExit(f"no results in {OUT}: run `python scripts/fidelity_report.py run` first")
     lines = [BEGIN, ""]
     for result in runs:
-        rows = result["rows"]
-        exact = sorted({r["env"] for r in rows} - {r["env"] for r in rows if not r["identical"]})
+        multi = [r for r in result["rows"] if r.get("mode", "multi") == "multi"]
+        single = [r for r in result["rows"] if r.get("mode") == "single"]
+        exact = sorted({r["env"] for r in multi} - {r["env"] for r in multi if not r["identical"]})
         lines += [f"### {result['mame']} ({result['date']})", "",
-                  f"Event-identical on every log: {len(exact)} of {len({r['env'] for r in rows})} games "
-                  f"({', '.join(exact)}).", "",
-                  "| game | log | seed | steps | MAME events / end | ALE events / end | first divergence | "
-                  "RAM bytes ever differing | cause |",
-                  "|---|---|---|---|---|---|---|---|---|"]
-        for r in rows:
-            fd = r["first_divergence"]
-            where = "none" if r["identical"] else (
-                f"event #{fd['index']}: MAME {_event(fd['mame'])}, ALE {_event(fd['ale'])}" if fd else "end step")
-            ram = r["ram_bytes_differing"]
-            ram_text = f"{len(ram)}" + (f" ({', '.join(hex(a) for a in ram[:6])}{', …' if len(ram) > 6 else ''})"
-                                        if ram else "")
-            lines.append(f"| {r['env']} | {r['log']} | {r['seed']} | {r['steps']} | {r['mame_events']} / "
-                         f"{r['mame_end'] if r['mame_end'] is not None else '–'} | {r['ale_events']} / "
-                         f"{r['ale_end'] if r['ale_end'] is not None else '–'} | {where} | {ram_text} | "
-                         f"{'' if r['identical'] else CAUSES.get(r['env'], 'not explained yet')} |")
-        lines.append("")
+                  f"Event-identical on every log: {len(exact)} of {len({r['env'] for r in multi})} games "
+                  f"({', '.join(exact)}).", "", *_table(multi, "Multi-Agent-ALE")]
+        if single:
+            exact = sorted({r["env"] for r in single} - {r["env"] for r in single if not r["identical"]})
+            lines += [f"Single-agent envs (`mame_zoo/<Game>-v0`) against ale-py's 1-player game (`ALE/<Game>-v5`, "
+                      f"frameskip 1, no sticky actions): event-identical on every log: {len(exact)} of "
+                      f"{len({r['env'] for r in single})} ({', '.join(exact)}).", "", *_table(single, "ale-py")]
     lines.append(END)
     page = PAGE.read_text(encoding="utf-8")
     if BEGIN in page:
