@@ -352,6 +352,11 @@ def test_python_rules_are_imported_not_evaluated() -> None:
              + '[rules]\npython = "test_declarative:ScaledRules"\nkwargs = { scale = 2.5 }\n')
     rules = game_from(hatch).rules()
     assert isinstance(rules, ScaledRules) and rules.scale == 2.5
+    one = BASE.split("[[rewards]]")[0].replace("[start]\n", "[start]\nsingle_agent = [{ wait = 60 }]\n") + (
+        '[rules]\npython = "test_declarative:ScaledRules"\nkwargs = { scale = 2.5 }\n'
+        'single_agent_kwargs = { scale = -1.0 }\n')
+    assert game_from(one).rules().scale == 2.5  # type: ignore[attr-defined]
+    assert game_from(one).with_single_agent().rules().scale == -1.0  # type: ignore[attr-defined]
     rules.reset({"a": 1})
     assert rules.frame({"a": 3}).rewards == [5.0]
     for target, message in [("test_declarative:Nope", "has no 'Nope'"),

@@ -365,7 +365,7 @@ class PythonRules:
 
     target: str
     kwargs: Mapping[str, Any] = field(default_factory=dict)
-    single_agent_kwargs: Mapping[str, Any] = field(default_factory=dict)  # added in the 1-player form
+    single_agent_kwargs: Mapping[str, Any] = field(default_factory=dict)  # override kwargs in the 1-player form
 
     def resolve(self) -> Callable[..., Any]:
         """Import the module and return the callable (never evaluates text)."""
@@ -373,7 +373,7 @@ class PythonRules:
 
     def build(self, single_agent: bool = False) -> Rules:
         """A fresh rules object from the factory (with ``single_agent_kwargs`` too in the 1-player form)."""
-        made = self.resolve()(**self.kwargs, **(self.single_agent_kwargs if single_agent else {}))
+        made = self.resolve()(**{**self.kwargs, **(self.single_agent_kwargs if single_agent else {})})
         if not isinstance(made, Rules):
             raise InvalidGameSpec(f"rules.python: {self.target!r} returned {type(made).__name__}, not a "
                                   "mame_zoo.env.Rules")
