@@ -139,8 +139,8 @@ def test_async_vector_env() -> None:
 
 
 #: RAM bytes that differ between MAME and ALE while everything else is equal (docs/fidelity.md): four of Boxing's
-#: pointer bytes are equal or MAME's = ALE's + 12 (eight of them in the two-player game); cause not found yet
-POINTER_BYTES = {"boxing_v0": ((0xE3, 0xE5, 0xEB, 0xED), 12)}
+#: bytes at odd addresses in 0xE3-0xF1 are equal or MAME's = ALE's + 12 (eight in the two-player game); cause open
+OFFSET_BYTES = {"boxing_v0": ((0xE3, 0xE5, 0xEB, 0xED), 12)}
 
 
 @pytest.mark.skipif(ale_reference.reference_missing() is not None, reason=str(ale_reference.reference_missing()))
@@ -155,7 +155,7 @@ def test_equals_ale_single_player(env_name: str) -> None:
     assert mame.events == ale.events, ale_reference.describe(env_name, mame, ale)
     assert mame.end == ale.end
     assert mame.ram.shape == ale.ram.shape
-    addresses, offset = POINTER_BYTES.get(env_name, ((), 0))
+    addresses, offset = OFFSET_BYTES.get(env_name, ((), 0))
     for address in addresses:
         column = address - 0x80
         gaps = set(np.unique((mame.ram[:, column].astype(int) - ale.ram[:, column]) % 256).tolist())
