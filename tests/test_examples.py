@@ -37,8 +37,8 @@ def test_chase_walks_up_to_the_console_boxer(scripted: ModuleType) -> None:
                          abs(int(ram[scripted.CPU_Y]) - int(ram[scripted.P1_Y]))))
     finally:
         env.close()
-    dx, dy = np.array(gaps[40:]).T  # the boxers start 50 and 54 pixels apart; 40 steps to close in
-    assert gaps[0][0] > 40 and gaps[0][1] > 40
+    dx, dy = np.array(gaps[100:]).T  # they start about 80 pixels apart (ALE's start); 100 steps to close in
+    assert gaps[0][0] > 60 and gaps[0][1] > 60
     assert dx.max() <= 20 and dy.mean() < 8
 
 
