@@ -126,8 +126,8 @@ class OneAgent:
 
 
 def single_envs(env_name: str) -> tuple[OneAgent, OneAgent]:
-    """mame_zoo's single-agent env and ale-py's single-player game, as ALE's defaults have them for comparison:
-    RAM observations, one frame per step, no sticky actions (mame_zoo: no random start)."""
+    """mame_zoo's single-agent env and ale-py's single-player game, both with RAM observations, one frame per
+    step and no sticky actions (not v5's defaults: frameskip 4, sticky 0.25), mame_zoo without random starts."""
     import ale_py
     import gymnasium
 
