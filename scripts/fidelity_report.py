@@ -77,22 +77,21 @@ def run_case(env: str, kind: str, agents: tuple[str, ...], actions: int, steps: 
     else:
         log = ref.noop_log(agents, steps) if kind == "idle" else ref.random_log(agents, actions, steps, seed)
         mame = ref.play(ref.mame_env(env), log)
-    return _row(env, kind, seed, mame, ref.play(ref.ale_env(env), log)) | {"steps": len(log)}
+    return _row(env, kind, seed, len(log), mame, ref.play(ref.ale_env(env), log))
 
 
 def run_single_case(env: str, steps: int, seed: int) -> dict:
     """One replay of a random log in mame_zoo's single-agent env and in ale-py's 1-player game."""
     mame_env, ale_env = ref.single_envs(env)
     log = ref.random_log(["first_0"], int(ale_env.env.action_space.n), steps, seed)
-    return _row(env, "random", seed, ref.play(mame_env, log), ref.play(ale_env, log)) | {
-        "mode": "single", "steps": len(log)}
+    return _row(env, "random", seed, len(log), ref.play(mame_env, log), ref.play(ale_env, log)) | {"mode": "single"}
 
 
-def _row(env: str, kind: str, seed: int, mame: ref.Trace, ale: ref.Trace) -> dict:
+def _row(env: str, kind: str, seed: int, steps: int, mame: ref.Trace, ale: ref.Trace) -> dict:
     first = ref.first_divergence(mame.events, ale.events)
     n = min(len(mame.ram), len(ale.ram))
     differ = (mame.ram[:n] != ale.ram[:n]).any(axis=0)
-    return {"env": env, "log": kind, "seed": seed, "steps": len(mame.actions), "mame_events": len(mame.events),
+    return {"env": env, "log": kind, "seed": seed, "steps": steps, "mame_events": len(mame.events),
             "ale_events": len(ale.events), "mame_end": mame.end, "ale_end": ale.end,
             "identical": first is None and mame.end == ale.end,
             "first_divergence": None if first is None else {
