@@ -122,8 +122,9 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
         boot_timeout: seconds MAME may take to start the machine (slow disks, big romsets, loaded machines).
         ram_state: observations become ``{"frame": ..., "ram": <the game's RAM-state dict>}`` (games that
             declare one, e.g. SF3); the RAM-state dict is in every agent's info either way.
-        mame_window / throttle / sound: MAME's own window, real-time speed and sound (for watching and
-            debugging; training wants them off).
+        mame_window: show MAME's own window (for watching and debugging; training wants it off).
+        throttle: run MAME at real-time speed (training wants it off).
+        sound: let MAME play sound (training wants it off).
         state_cache: a folder where the start state (after the game's menus) is kept between processes, keyed
             by game, settings, MAME version and ROM contents, so later envs skip the start sequence. Default:
             ``MAME_ZOO_STATE_CACHE``, else no cache (nothing is written outside the per-process temp dir).

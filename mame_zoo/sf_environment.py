@@ -30,7 +30,9 @@ class Environment:
         difficulty: the CPU's difficulty, 1-8.
         frame_ratio: frames emulated per sub-step (one frame is returned per sub-step).
         frames_per_step: sub-steps per :meth:`step`, all with the same action.
-        render / throttle / sound: MAME's window, real-time speed and sound (default: headless, fast, silent).
+        render: show MAME's window (default: headless).
+        throttle: run at real-time speed (default: as fast as possible).
+        sound: play sound (default: silent).
         frame_skip: accepted for compatibility; ignored (MAME's -frameskip only skips drawing).
         debug: accepted for compatibility.
         binary_path: the MAME binary (default: found automatically).

@@ -163,11 +163,13 @@ class Finder:
         machine: what to run (see :meth:`open` for names and game files).
         game: the game declaration, if any: :meth:`start` runs its start sequence, its agents' buttons are
             inputs named ``agent.button`` (``first_0.fire``).
-        device / space: the address space to search (default the main CPU's program space).
+        device: the CPU whose address space is searched (default the main CPU).
+        space: the address space of ``device`` to search (default its program space).
         ranges: ``(first, last)`` address ranges to search; default every RAM range of the space's map.
         window: show MAME's window at real speed, so you can play with the keyboard between commands.
         media_specs: the media as a game file writes them (``{"cart": "ale:boxing"}``), for :meth:`save`.
-        mame / timeout: the MAME binary and the bridge's reply timeout.
+        mame: the MAME binary (default: found automatically).
+        timeout: the bridge's reply timeout in seconds.
         keep: how many snapshots are kept for comparisons and history.
     """
 

@@ -61,7 +61,7 @@ class FinderShell(cmd.Cmd):
         return False
 
     def do_help(self, arg: str) -> None:
-        """help [COMMAND]: list the commands, or explain one."""
+        """`help [COMMAND]`: list the commands, or explain one."""
         func = getattr(self, f"do_{arg.strip()}", None) if arg.strip() else None
         if func is not None and func.__doc__:
             self.say(inspect.cleandoc(func.__doc__))
@@ -89,52 +89,52 @@ class FinderShell(cmd.Cmd):
 
     # commands ---------------------------------------------------------------------------------------------
     def do_inputs(self, arg: str) -> None:
-        """inputs [TEXT]: list the input fields (those containing TEXT)."""
+        """`inputs [TEXT]`: list the input fields (those containing TEXT)."""
         for f in self.finder.fields():
             if arg.lower() in f"{f.port}/{f.field}".lower():
                 kind = f"analog {f.minimum}..{f.maximum}" if f.is_analog else "digital"
                 self.say(f"{f.port}/{f.field}  (P{f.player + 1}, {kind})")
 
     def do_press(self, arg: str) -> None:
-        """press FIELD... [FRAMES]: hold the fields for FRAMES frames (default 1), then let them go."""
+        """`press FIELD... [FRAMES]`: hold the fields for FRAMES frames (default 1), then let them go."""
         names, frames = self._fields_and_frames(arg)
         if not names:
             raise InvalidOption("press needs at least one input field")
         self.finder.press(*names, frames=frames)
 
     def do_hold(self, arg: str) -> None:
-        """hold FIELD...: keep the fields pressed during the following commands, until release."""
+        """`hold FIELD...`: keep the fields pressed during the following commands, until release."""
         self.finder.hold(*self._words(arg))
 
     def do_release(self, arg: str) -> None:
-        """release [FIELD...]: let the fields go (all held fields when none are given)."""
+        """`release [FIELD...]`: let the fields go (all held fields when none are given)."""
         self.finder.release(*self._words(arg))
 
     def do_wait(self, arg: str) -> None:
-        """wait FRAMES: let FRAMES frames pass (held fields stay held)."""
+        """`wait FRAMES`: let FRAMES frames pass (held fields stay held)."""
         self.finder.wait(int(arg))
 
     def do_play(self, arg: str) -> None:
-        """play SECONDS: run SECONDS of game time (with --window: in real time; play with the keyboard)."""
+        """`play SECONDS`: run SECONDS of game time (with --window: in real time; play with the keyboard)."""
         self.finder.play(float(arg))
 
     def do_start(self, arg: str) -> None:
-        """start: run the game's start sequence (games and game files)."""
+        """`start`: run the game's start sequence (games and game files)."""
         self.finder.start()
 
     def do_new(self, arg: str) -> None:
-        """new [TYPE...]: start a search; every RAM address as every TYPE (default all) is a candidate."""
+        """`new [TYPE...]`: start a search; every RAM address as every TYPE (default all) is a candidate."""
         self._report(self.finder.new(*self._words(arg)))
 
     def do_types(self, arg: str) -> None:
-        """types [TYPE...]: keep only candidates of these types (without arguments: list the types)."""
+        """`types [TYPE...]`: keep only candidates of these types (without arguments: list the types)."""
         if not arg.strip():
             self.say("types: " + " ".join(TYPES) + "  (u16, s16, u32, s32, bcd16, bcd32: the space's byte order)")
             return
         self._report(self.finder.restrict(*self._words(arg)))
 
     def do_snap(self, arg: str) -> None:
-        """snap [LABEL]: take a snapshot (the next comparison is against it; LABEL names it for `since`)."""
+        """`snap [LABEL]`: take a snapshot (the next comparison is against it; LABEL names it for `since`)."""
         snap = self.finder.snapshot(arg.strip() or None)
         self.say(f"snapshot at frame {snap.frame}" + (f" labelled {snap.label}" if snap.label else ""))
 
@@ -149,39 +149,39 @@ class FinderShell(cmd.Cmd):
         self._report(self.finder.filter(op, value, since=since))
 
     def do_equal(self, arg: str) -> None:
-        """equal [since LABEL]: keep values that did not change (alias: unchanged)."""
+        """`equal [since LABEL]`: keep values that did not change (alias: unchanged)."""
         self._filter("equal", arg)
 
     do_unchanged = do_equal
 
     def do_changed(self, arg: str) -> None:
-        """changed [since LABEL]: keep values that changed (alias: not_equal)."""
+        """`changed [since LABEL]`: keep values that changed (alias: not_equal)."""
         self._filter("not_equal", arg)
 
     do_not_equal = do_changed
 
     def do_increased(self, arg: str) -> None:
-        """increased [since LABEL]: keep values that went up."""
+        """`increased [since LABEL]`: keep values that went up."""
         self._filter("increased", arg)
 
     def do_decreased(self, arg: str) -> None:
-        """decreased [since LABEL]: keep values that went down."""
+        """`decreased [since LABEL]`: keep values that went down."""
         self._filter("decreased", arg)
 
     def do_delta(self, arg: str) -> None:
-        """delta N [since LABEL]: keep values that changed by exactly N (e.g. -1)."""
+        """`delta N [since LABEL]`: keep values that changed by exactly N (e.g. -1)."""
         self._filter("changed_by", arg, with_value=True)
 
     def do_value(self, arg: str) -> None:
-        """value N: keep values that are N now (BCD types: the decimal number you see)."""
+        """`value N`: keep values that are N now (BCD types: the decimal number you see)."""
         self._filter("value", arg, with_value=True)
 
     def do_undo(self, arg: str) -> None:
-        """undo: undo the last filter or types command."""
+        """`undo`: undo the last filter or types command."""
         self._report(self.finder.undo())
 
     def do_list(self, arg: str) -> None:
-        """list [N] [TYPE...]: show up to N (default 30) candidates: address, type, value now, earlier values."""
+        """`list [N] [TYPE...]`: show up to N (default 30) candidates: address, type, value now, earlier values."""
         words = self._words(arg)
         limit = int(words.pop(0)) if words and words[0].isdigit() else 30
         found = self.finder.candidates(limit=limit, types=words)
@@ -192,7 +192,7 @@ class FinderShell(cmd.Cmd):
             self.say(str(c))
 
     def do_watch(self, arg: str) -> None:
-        """watch [FRAMES] [EVERY]: run FRAMES (default 60) frames, printing the first 8 candidates every EVERY."""
+        """`watch [FRAMES] [EVERY]`: run FRAMES (default 60) frames, printing the first 8 candidates every EVERY."""
         words = self._words(arg)
         frames = int(words[0]) if words else 60
         every = int(words[1]) if len(words) > 1 else 10
@@ -202,7 +202,7 @@ class FinderShell(cmd.Cmd):
             self.say(f"{frame:<9} " + " ".join(("-" if v is None else str(v)).rjust(14) for v in values))
 
     def do_peek(self, arg: str) -> None:
-        """peek ADDRESS [COUNT]: hex dump of COUNT (default 16) bytes."""
+        """`peek ADDRESS [COUNT]`: hex dump of COUNT (default 16) bytes."""
         words = self._words(arg)
         address = int(words[0], 0)
         count = int(words[1], 0) if len(words) > 1 else 16
@@ -211,7 +211,7 @@ class FinderShell(cmd.Cmd):
             self.say(f"{address + i:#010x}  {data[i:i + 16].hex(' ')}")
 
     def do_save(self, arg: str) -> None:
-        """save NAME [ADDRESS] [TYPE] [mask=M] [shift=S]: write variable NAME into the game file: the single
+        """`save NAME [ADDRESS] [TYPE] [mask=M] [shift=S]`: write variable NAME into the game file: the single
         survivor, unless ADDRESS/TYPE say which; mask/shift pick bits (e.g. a nibble). `file PATH` (or --out)
         sets the file."""
         words = self._words(arg)
@@ -232,21 +232,21 @@ class FinderShell(cmd.Cmd):
         self.say(f"{self.out_file}: {name} = {var_entry(var, decoder)}")
 
     def do_file(self, arg: str) -> None:
-        """file PATH: the game file `save` writes to."""
+        """`file PATH`: the game file `save` writes to."""
         self.out_file = arg.strip() or None
         self.say(f"game file: {self.out_file}")
 
     def do_savestate(self, arg: str) -> None:
-        """savestate PATH: save a MAME state here (usable as a game file's [start] state)."""
+        """`savestate PATH`: save a MAME state here (usable as a game file's [start] state)."""
         self.finder.save_state(arg.strip())
         self.say(f"saved {arg.strip()}")
 
     def do_loadstate(self, arg: str) -> None:
-        """loadstate PATH: load a MAME state of this machine."""
+        """`loadstate PATH`: load a MAME state of this machine."""
         self.finder.load_state(arg.strip())
 
     def do_repeat(self, arg: str) -> None:
-        """repeat N COMMAND[; COMMAND...]: run commands N times (e.g. repeat 10 press "P1 Button 1" 2; wait 8)."""
+        """`repeat N COMMAND[; COMMAND...]`: run commands N times (e.g. repeat 10 press "P1 Button 1" 2; wait 8)."""
         count, _, commands = arg.strip().partition(" ")
         if not count.isdigit() or not commands.strip():
             raise InvalidOption("write repeat N COMMAND[; COMMAND...]")
@@ -256,11 +256,11 @@ class FinderShell(cmd.Cmd):
                     self.onecmd(command.strip())
 
     def do_frame(self, arg: str) -> None:
-        """frame: the current frame number."""
+        """`frame`: the current frame number."""
         self.say(f"frame {self.finder.frame}")
 
     def do_quit(self, arg: str) -> bool:
-        """quit: stop MAME and leave."""
+        """`quit`: stop MAME and leave."""
         return True
 
     do_exit = do_quit

@@ -111,7 +111,8 @@ def evaluate(player: str | LoadedPolicy, opponent: str | LoadedPolicy = "cpu", *
         opponent: ``"cpu"`` (the game's built-in opponent, single-agent env), ``"random"`` or a checkpoint.
         episodes: number of episodes; episode ``i`` is seeded with ``seed + i``.
         deterministic: checkpoints take their most likely action instead of sampling.
-        game / frameskip: only needed for ``player="random"`` (else taken from the checkpoint).
+        game: only needed for ``player="random"`` (else taken from the checkpoint).
+        frameskip: only needed for ``player="random"`` (else taken from the checkpoint).
         side: the player's agent in multi-agent matches (default: the first agent); vs the CPU it is player 1.
         max_steps: cut episodes after this many steps (default: play matches to their end).
         video_folder: record every episode there (:mod:`mame_zoo.record`), as ``video_format`` (``"mp4"`` or

@@ -51,17 +51,28 @@ class TrainConfig:
         game: registered multi-agent env, e.g. ``"boxing_v0"``.
         frames: emulated frames to train for (in total, when resuming).
         out: run folder (checkpoints/, progress.csv, TensorBoard events, eval.csv, final.zip).
-        frameskip / size / stack: env and observation settings (:class:`~mame_zoo.train.policy.ObsConfig`).
+        frameskip: emulated frames per step (:class:`~mame_zoo.train.policy.ObsConfig`, as size and stack).
+        size: the side of the square grayscale observation the policy sees.
+        stack: how many of those observations are stacked.
         net: ``"small"`` (2013 DQN CNN, cheap) or ``"nature"`` (SB3's NatureCNN).
         num_games: self-play matches played in parallel; PPO sees ``num_games * n_agents`` envs.
         cpu_games: matches against the built-in CPU played alongside them by the same policy (player 1), one
             env each (0: pure self-play). Their episode margins are logged as ``cpu_games/margin_mean``.
         workers: worker processes running the matches (0: all in this process).
-        n_steps, batch_size, n_epochs, learning_rate, clip_range, ent_coef, vf_coef, gamma, gae_lambda,
-            max_grad_norm: PPO hyper-parameters (``learning_rate`` decays linearly to 0 over ``frames``).
+        n_steps: PPO's rollout length per env.
+        batch_size: PPO's minibatch size.
+        n_epochs: PPO's passes over each rollout.
+        learning_rate: Adam's step size, decayed linearly to 0 over ``frames``.
+        clip_range: PPO's policy clipping.
+        ent_coef: the entropy bonus's weight.
+        vf_coef: the value loss's weight.
+        gamma: the discount factor.
+        gae_lambda: GAE's lambda.
+        max_grad_norm: gradients are clipped to this norm.
         clip_rewards: PPO trains on the sign of each step's score change.
         checkpoint_every: frames between checkpoints.
-        eval_every: frames between evaluations against the built-in CPU (0: none), ``eval_episodes`` each.
+        eval_every: frames between evaluations against the built-in CPU (0: none).
+        eval_episodes: episodes per evaluation.
         eval_max_steps: cut those evaluation episodes after this many steps (None: whole matches).
         max_cycles: steps after which training episodes are truncated.
         seed: seeds PyTorch, the envs and evaluation.
