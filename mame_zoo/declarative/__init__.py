@@ -16,7 +16,6 @@ Rules the format cannot say come from a Python factory named in the file (``[rul
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 import types
@@ -59,11 +58,8 @@ def loads_game(text: str, source: str = "<string>", base: str | os.PathLike[str]
 
 
 def load_builtin(name: str) -> DeclarativeGame:
-    """A built-in game file by stem, e.g. ``"boxing"`` (``mame_zoo/games/data/boxing.toml``); its docs page links
-    to the file."""
-    game, link = load(DATA_DIR / f"{name}.toml"), f"mame_zoo/games/data/{name}.toml"
-    declared = f"Declared in the game file [`{link}`](../../{link}) (format: [declarative games](../declarative.md))."
-    return dataclasses.replace(game, extra_doc=f"{game.extra_doc}\n\n{declared}" if game.extra_doc else declared)
+    """A built-in game file by stem, e.g. ``"boxing"`` (``mame_zoo/games/data/boxing.toml``)."""
+    return load(DATA_DIR / f"{name}.toml")
 
 
 def factories(game: DeclarativeGame) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
