@@ -9,7 +9,7 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-EXTRAS ?= test,train
+EXTRAS ?= test,train,docs
 TORCH ?= torch==2.13.0
 # Ray RLlib pins an older gymnasium, so its test runs in a venv of its own (the main one keeps the newest)
 RAY_VENV ?= .venv-ray
@@ -18,7 +18,7 @@ MAME_SUITES ?= trixie sid
 # One MAME binary to test against instead of all of them (e.g. make test MAME=/usr/local/bin/mame)
 MAME ?=
 
-.PHONY: demo test test-deps bench soak setup mame mame-versions venv ray-venv clean
+.PHONY: demo test test-deps docs docs-serve bench soak setup mame mame-versions venv ray-venv clean
 
 demo: setup
 	$(VENV)/bin/mame-zoo demo
@@ -67,10 +67,21 @@ mame:
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q mame; \
 	fi
 
-# What only the tests need from the system: a virtual X display (MAME's window is tested on every version)
+# What only the tests need from the system: a virtual X display (MAME's window is tested on every version) and
+# headless Chromium with its driver (the documentation site is checked in a real browser)
 test-deps:
 	@command -v Xvfb >/dev/null 2>&1 || { echo "Xvfb not found: installing it with apt-get"; \
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q xvfb; }
+	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || { \
+		echo "chromium or chromedriver not found: installing them with apt-get"; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium chromium-driver; }
+
+# The documentation site, built strictly (any warning fails) into site/; docs-serve serves it on localhost:8000
+docs: venv
+	$(VENV)/bin/mkdocs build --strict
+
+docs-serve: venv
+	$(VENV)/bin/mkdocs serve
 
 venv: $(VENV)/.installed-$(EXTRAS)
 
@@ -94,4 +105,4 @@ $(RAY_VENV)/.installed: pyproject.toml
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(RAY_VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(RAY_VENV) site build dist *.egg-info .pytest_cache .ruff_cache

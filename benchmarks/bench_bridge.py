@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Bridge throughput on Atari 2600 Boxing against raw MAME, measured in one run.
 
-What it measures (see benchmarks/README.md):
+What it measures (see docs/benchmarks.md):
 
 * **raw**: MAME alone, ``a2600 -cart boxing.bin -video none -sound none -nothrottle -seconds_to_run S`` with the
   bridge's hermetic options and no Lua script. MAME prints ``Average speed: X%``; frames/s = X/100 × 59.9232.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Steps/s of ``boxing_v0.parallel_env()`` against raw MAME, the bare bridge and PettingZoo's ALE Boxing.
 
-Rows (all measured in one run; see benchmarks/README.md):
+Rows (all measured in one run; see docs/benchmarks.md):
 
 * **raw MAME**: ``mame a2600 -cart boxing.bin -video none -sound none -nothrottle -seconds_to_run S`` with the
   bridge's hermetic options; frames/s = ``Average speed`` × 59.9232 Hz. One run per round.
