@@ -21,6 +21,7 @@ from typing import Any
 import gymnasium
 
 from mame_zoo.env import MameParallelEnv
+from mame_zoo.registry import pettingzoo_id
 from mame_zoo.single_agent import gym_id
 
 #: what a page says of a game: kept with the page generator, shown on the overview and on the game's page
@@ -82,7 +83,8 @@ def render(name: str, gif: str | None = None, fidelity: Sequence[Mapping[str, An
                   f"{game.env_name} --format gif --max-steps {GIF_STEPS}` and `MAME_ZOO_ROMS` set.", ""]
     lines += ["| | |", "|---|---|",
               f"| Import | `from mame_zoo.games import {game.env_name}` |",
-              f"| By name | `mame_zoo.make(\"{game.env_name}\")` |",
+              f"| By name | `mame_zoo.make(\"{game.env_name}\")`, "
+              f"`pettingzoo.make(\"parallel\", \"{pettingzoo_id(game.env_name)}\")` |",
               f"| Agents | {', '.join(f'`{a}`' for a in env.possible_agents)} |",
               f"| Action space | `{env.action_space(agent)}` per agent |"]
     machine = getattr(game, "rom", None)

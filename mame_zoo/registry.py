@@ -2,7 +2,8 @@
 game is asked for), looking up (``mame_zoo.make("boxing_v0")``, did-you-mean errors) and listing.
 
 The shipped games are added by :mod:`mame_zoo.games` when ``mame_zoo`` is imported; game files by
-:func:`mame_zoo.declarative.register`.
+:func:`mame_zoo.declarative.register`. Every name added here is also registered with PettingZoo's own registry
+(PettingZoo 1.27 and later), so ``pettingzoo.make("parallel", "mame_zoo/boxing-v0")`` builds the same env.
 """
 
 from __future__ import annotations
@@ -11,12 +12,59 @@ import difflib
 import importlib
 import re
 import reprlib
+from collections.abc import Callable
 from typing import Any, Literal
 
 from mame_zoo.errors import InvalidOption, UnknownGame
 
 #: environment name -> the module that holds the game (``GAME``, ``parallel_env``, ``env``, ``raw_env``)
 REGISTRY: dict[str, str] = {}
+#: the namespace of mame_zoo's ids in PettingZoo's registry
+NAMESPACE = "mame_zoo"
+
+
+def pettingzoo_id(name: str) -> str:
+    """A game's id in PettingZoo's registry: ``boxing_v0`` -> ``mame_zoo/boxing-v0``."""
+    base, version = name.rsplit("_v", 1)
+    return f"{NAMESPACE}/{base}-v{version}"
+
+
+def _pettingzoo_registries() -> dict[str, dict[str, Any]]:
+    """PettingZoo's ``{"aec": ..., "parallel": ...}`` registries, or nothing before PettingZoo 1.27."""
+    try:
+        from pettingzoo.env_registry import registration
+    except ImportError:
+        return {}
+    return {"aec": registration.aec_registry, "parallel": registration.parallel_registry}
+
+
+def add(name: str, module: str, creators: tuple[Callable[..., Any], Callable[..., Any]] | None = None) -> None:
+    """Register ``name``, held by the module ``module``, here and in PettingZoo's registry.
+
+    Args:
+        name: the environment name (``boxing_v0``).
+        module: the module's import path; PettingZoo imports it (``module:parallel_env``, ``module:env``) only
+            when the env is made.
+        creators: ``(parallel_env, env)`` of a module built at run time (a game file's), given as the functions
+            themselves: PettingZoo caches what an entry-point string resolved to.
+    """
+    REGISTRY[name] = module
+    registries = _pettingzoo_registries()
+    if registries:
+        from pettingzoo.env_registry.registration import register
+
+        parallel, aec = creators or (f"{module}:parallel_env", f"{module}:env")
+        env_id = pettingzoo_id(name)
+        for env_type, entry_point in (("parallel", parallel), ("aec", aec)):
+            registries[env_type].pop(env_id, None)  # a game file registered again replaces its entry
+            register(env_type, env_id, entry_point=entry_point)
+
+
+def remove(name: str) -> None:
+    """Unregister ``name`` here and from PettingZoo's registry."""
+    del REGISTRY[name]
+    for registry in _pettingzoo_registries().values():
+        registry.pop(pettingzoo_id(name), None)
 
 
 def names() -> list[str]:

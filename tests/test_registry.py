@@ -56,3 +56,4 @@ def test_single_agent_flags_match_the_declarations() -> None:
         has_mode = getattr(game, "one_player_mode", True) is not None  # SF3 always has its vs-CPU ladder
         assert single == has_mode, f"{name}: SHIPPED says {single}, its declaration {has_mode}"
         assert (gym_id(name) in gymnasium.registry) == single
+

@@ -37,7 +37,7 @@ from mame_zoo.declarative.rules import (
 )
 from mame_zoo.declarative.write import save_vars, var_entry
 from mame_zoo.errors import InvalidGameSpec, InvalidOption
-from mame_zoo.registry import REGISTRY
+from mame_zoo.registry import REGISTRY, add, remove
 
 #: the folder of the built-in game files
 DATA_DIR = Path(__file__).resolve().parent.parent / "games" / "data"
@@ -101,7 +101,7 @@ def register(source: str | os.PathLike[str] | DeclarativeGame, *, replace: bool 
     module.GAME = game  # type: ignore[attr-defined]
     module.parallel_env, module.raw_env, module.env = factories(game)  # type: ignore[attr-defined]
     sys.modules[module_name] = module
-    REGISTRY[name] = module_name
+    add(name, module_name, (module.parallel_env, module.env))
     return name
 
 
@@ -110,7 +110,7 @@ def unregister(name: str) -> None:
     module_name = REGISTRY.get(name, "")
     if not module_name.startswith(_MODULE_PREFIX):
         raise InvalidGameSpec(f"{name} was not added by mame_zoo.declarative.register")
-    del REGISTRY[name]
+    remove(name)
     sys.modules.pop(module_name, None)
 
 

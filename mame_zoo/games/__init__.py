@@ -1,7 +1,8 @@
 """The shipped games: one module per versioned environment (``mame_zoo.games.boxing_v0``...), each exposing
 ``GAME``, ``env()``, ``parallel_env()`` and ``raw_env()``.
 
-Importing this package registers the games' names only (:data:`SHIPPED`); a game's module, and with it its
+Importing this package registers the games' names only (:data:`SHIPPED`), with mame_zoo's table and with
+PettingZoo's registry (``pettingzoo.make("parallel", "mame_zoo/boxing-v0")``); a game's module, and with it its
 game file, is loaded when the game is first asked for.
 """
 
@@ -11,7 +12,7 @@ import importlib
 from types import ModuleType
 
 from mame_zoo.core.game import Game
-from mame_zoo.registry import REGISTRY, resolve
+from mame_zoo.registry import REGISTRY, add, resolve
 
 #: every shipped game -> whether it has a single-agent mode against the console (a Gymnasium env
 #: ``mame_zoo/<Game>-v<N>``). Names and flags are checked against the games' declarations in tests/test_registry.py.
@@ -20,7 +21,7 @@ SHIPPED: dict[str, bool] = {
     "surround_v0": True, "tennis_v0": True, "warlords_v0": False,
 }
 for _name in SHIPPED:
-    REGISTRY[_name] = f"mame_zoo.games.{_name}"
+    add(_name, f"mame_zoo.games.{_name}")
 
 
 def load(name: str) -> ModuleType:
