@@ -24,7 +24,7 @@ from mame_zoo.env import MameParallelEnv
 from mame_zoo.registry import pettingzoo_id
 from mame_zoo.single_agent import gym_id
 
-#: what a page says of a game: kept with the page generator, shown on the overview and on the game's page
+#: how the pages' GIFs are recorded (steps, frameskip, seed of random play); each page's caption says it
 GIF_STEPS, GIF_FRAMESKIP, GIF_SEED = 150, 4, 0
 _ENV_API = "../api/env.md#mame_zoo.env.MameParallelEnv"
 

@@ -29,13 +29,13 @@ def pettingzoo_id(name: str) -> str:
     return f"{NAMESPACE}/{base}-v{version}"
 
 
-def _pettingzoo_registries() -> dict[str, dict[str, Any]]:
-    """PettingZoo's ``{"aec": ..., "parallel": ...}`` registries, or nothing before PettingZoo 1.27."""
+def _pettingzoo_registration() -> Any:
+    """PettingZoo's registry module, or None before PettingZoo 1.27 (which has no registry)."""
     try:
         from pettingzoo.env_registry import registration
     except ImportError:
-        return {}
-    return {"aec": registration.aec_registry, "parallel": registration.parallel_registry}
+        return None
+    return registration
 
 
 def add(name: str, module: str, creators: tuple[Callable[..., Any], Callable[..., Any]] | None = None) -> None:
@@ -49,22 +49,23 @@ def add(name: str, module: str, creators: tuple[Callable[..., Any], Callable[...
             themselves: PettingZoo caches what an entry-point string resolved to.
     """
     REGISTRY[name] = module
-    registries = _pettingzoo_registries()
-    if registries:
-        from pettingzoo.env_registry.registration import register
-
+    registration = _pettingzoo_registration()
+    if registration is not None:
         parallel, aec = creators or (f"{module}:parallel_env", f"{module}:env")
         env_id = pettingzoo_id(name)
-        for env_type, entry_point in (("parallel", parallel), ("aec", aec)):
-            registries[env_type].pop(env_id, None)  # a game file registered again replaces its entry
-            register(env_type, env_id, entry_point=entry_point)
+        for registry, env_type, entry_point in ((registration.parallel_registry, "parallel", parallel),
+                                                (registration.aec_registry, "aec", aec)):
+            registry.pop(env_id, None)  # a game file registered again replaces its entry (without a warning)
+            registration.register(env_type, env_id, entry_point=entry_point)
 
 
 def remove(name: str) -> None:
     """Unregister ``name`` here and from PettingZoo's registry."""
     del REGISTRY[name]
-    for registry in _pettingzoo_registries().values():
-        registry.pop(pettingzoo_id(name), None)
+    registration = _pettingzoo_registration()
+    if registration is not None:
+        registration.parallel_registry.pop(pettingzoo_id(name), None)
+        registration.aec_registry.pop(pettingzoo_id(name), None)
 
 
 def names() -> list[str]:
