@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import numbers
 import os
@@ -266,7 +265,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
             return None
         game = self.game
         key = hashlib.sha1()
-        settings = {k: getattr(game, k) for k in getattr(game, "options", ())}
+        settings = game.settings()
         key.update(repr((game.env_name, bridge.hello.mame_version, machine.system, settings, tuple(game.start),
                          self.obs_type == "ram", game.frame_signal, sorted(game.input_taps.items()))).encode())
         state_files = [op.path for op in game.start if isinstance(op, LoadState)]
@@ -379,10 +378,11 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
         restart = self.game.restart
         self._run_ops(restart)
         neutral = self._neutral()
-        # A restart that ends holding a switch (ALE's reset ends inside its second soft reset) keeps it held on
-        # the observed frame; the first step (or the no-op start) releases it.
+        # A restart whose last hold is `observed` (ale-py's reset ends inside its second soft reset) keeps it held
+        # on the observed frame; the first step (or the no-op start) releases it.
         last = restart[-1] if restart else None
-        held = {self._fields[f]: v for f, v in last.inputs.items()} if isinstance(last, Hold) else {}
+        observed = isinstance(last, Hold) and last.observed
+        held = {self._fields[f]: v for f, v in last.inputs.items()} if observed else {}  # type: ignore[union-attr]
         noops = int(self.np_random.integers(0, self.noop_max + 1)) if self.noop_max else 0
         crop = self.game.crop
         result = bridge.step(1 if held else 1 + noops, {**neutral, **held}, frame=self._needs_frame, crop=crop)
@@ -565,10 +565,9 @@ def configure(game: Game, kwargs: Mapping[str, Any]) -> tuple[Game, dict[str, An
 
     Returns the configured game and the keywords left for :class:`MameParallelEnv`.
     """
-    options = getattr(game, "options", ())
-    settings = {k: v for k, v in kwargs.items() if k in options}
-    rest = {k: v for k, v in kwargs.items() if k not in options}
-    return (dataclasses.replace(game, **settings) if settings else game), rest  # type: ignore[type-var]
+    settings = {k: v for k, v in kwargs.items() if k in game.options}
+    rest = {k: v for k, v in kwargs.items() if k not in game.options}
+    return (game.with_settings(**settings) if settings else game), rest
 
 
 def make_factories(game: Game) -> tuple[Callable[..., MameParallelEnv], Callable[..., AECEnv], Callable[..., AECEnv]]:

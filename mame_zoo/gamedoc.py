@@ -120,11 +120,13 @@ def render(name: str, gif: str | None = None, fidelity: Sequence[Mapping[str, An
     lines += ["## Options", "", f"Every option of [`MameParallelEnv`]({_ENV_API}) (`obs_type`, `frameskip`, "
               "`repeat_action_probability`, `max_cycles`, `render_mode`, ...) as a keyword of the factories; "
               "their defaults are `pettingzoo.atari`'s.", ""]
-    settings = getattr(game, "options", ())
+    settings = game.settings()
     if settings:
-        described = _args_doc(type(game))
+        specs = {st.name: st for st in getattr(game, "setting_specs", ())}
+        described = _args_doc(type(game)) | {k: f"{st.doc} (one of {', '.join(f'`{v!r}`' for v in st.choices)})"
+                                             for k, st in specs.items()}
         lines += ["The game's own settings:", "", "| keyword | default | what it sets |", "|---|---|---|"]
-        lines += [f"| `{k}` | `{getattr(game, k)!r}` | {described.get(k, '')} |" for k in settings]
+        lines += [f"| `{k}` | `{v!r}` | {described.get(k, '')} |" for k, v in settings.items()]
     else:
         lines += ["The game has no settings of its own: the cartridge's default mode and difficulty, as "
                   "Multi-Agent-ALE plays it."]

@@ -6,6 +6,7 @@ PettingZoo; the environment (:mod:`mame_zoo.env`) runs any :class:`Game`.
 from __future__ import annotations
 
 import abc
+import dataclasses
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -107,6 +108,17 @@ class Game(abc.ABC):
     #: what ends one of the game's frames (None: MAME's frame end), and where the game reads which input
     frame_signal: FrameSignal | None = None
     input_taps: Mapping[Input, InputTap] = MappingProxyType({})
+
+    #: names of the game's own settings, taken as env keywords (``characters``, ``num_players``, ...)
+    options: tuple[str, ...] = ()
+
+    def settings(self) -> dict[str, Any]:
+        """The game's settings and their current values (default: the attributes named in :attr:`options`)."""
+        return {k: getattr(self, k) for k in self.options}
+
+    def with_settings(self, **values: Any) -> Game:
+        """The same game with other settings (default: a dataclass copy with those fields replaced)."""
+        return dataclasses.replace(self, **values)  # type: ignore[type-var]
 
     def ram_state_space(self) -> gymnasium.spaces.Dict | None:
         """The space of the game's RAM-state dict (health, timer, ...), or None if it has none."""

@@ -75,10 +75,15 @@ class Wait:
 
 @dataclass(frozen=True)
 class Hold:
-    """Hold ``inputs`` (field -> value) for ``frames`` frames; the next operation releases them."""
+    """Hold ``inputs`` (field -> value) for ``frames`` frames; the next operation releases them.
+
+    ``observed``: the last step of a restart whose hold goes on through the observed frame after it (ale-py's
+    reset ends inside a soft reset); the first step releases it.
+    """
 
     inputs: Mapping[Input, int]
     frames: int
+    observed: bool = False
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import gymnasium
 
 from mame_zoo.bridge import MachineConfig
 from mame_zoo.core.game import Controller, Game, Rules
-from mame_zoo.core.ops import FrameSignal, Input, InputTap, StartOp, Var, Wait
+from mame_zoo.core.ops import FrameSignal, Input, InputTap, PressUntil, StartOp, Var, Wait
 from mame_zoo.declarative.controls import ActionController, Dial, Wiring
 from mame_zoo.declarative.rules import DeclarativeRules, Decoder, PythonRules, RuleSet
 from mame_zoo.errors import InvalidOption
@@ -30,6 +30,26 @@ def resolve_media(spec: str) -> str:
         return atari_rom(spec[4:])
     return spec
 
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What one value of a setting changes: the game mode (``mode``: set it, ``add``: add to it) and how many
+    of the file's agents play (``agents``; None: unchanged)."""
+
+    mode: int | None = None
+    add: int = 0
+    agents: int | None = None
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A game setting a file declares (``[settings.NAME]``): an env keyword with a fixed set of values."""
+
+    name: str
+    default: Any
+    choices: Mapping[Any, Choice]
+    doc: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,11 +92,55 @@ class DeclarativeGame(Game):
     render_fps: int = 60
     path: str = ""
     options: tuple[str, ...] = ()
+    setting_specs: tuple[Setting, ...] = ()
+    chosen: Mapping[str, Any] = field(default_factory=dict)
+    mode_default: int | None = None  # [mode] default: the game mode before settings
+    mode_offset: int = 0  # [mode] offset: a start step with until ... equal = "mode" waits for mode + offset
+    mode_steps: tuple[int, ...] = ()  # indices of those steps in start_sequence
+    game_mode: int | None = None  # the mode the settings chose
+    num_agents: int | None = None  # how many of the file's agents play (None: all)
+
+    def settings(self) -> dict[str, Any]:
+        """The file's settings (``[settings.NAME]``) and their current values (a game class: its fields')."""
+        return dict(self.chosen) if self.setting_specs else super().settings()
+
+    def with_settings(self, **values: Any) -> DeclarativeGame:
+        """The game with other setting values: the mode they choose is what the start sequence selects.
+
+        Raises :class:`~mame_zoo.errors.InvalidOption` for an unknown setting or value. A game class
+        (``[game] python``) replaces its dataclass fields instead.
+        """
+        if not self.setting_specs and self.options:
+            return replace(self, **values)
+        specs = {s.name: s for s in self.setting_specs}
+        for name, value in values.items():
+            if name not in specs:
+                raise InvalidOption(f"{self.env_name} has no setting {name!r}; its settings: "
+                                    f"{', '.join(specs) or '(none)'}")
+            if value not in specs[name].choices or type(value) is not type(specs[name].default):
+                raise InvalidOption(f"{self.env_name}: {name}={value!r} is not one of "
+                                    f"{', '.join(repr(v) for v in specs[name].choices)}")
+        chosen = {**self.chosen, **values}
+        mode, add, agents = self.mode_default, 0, None
+        for spec in self.setting_specs:
+            choice = spec.choices[chosen[spec.name]]
+            mode = choice.mode if choice.mode is not None else mode
+            add += choice.add
+            agents = choice.agents if choice.agents is not None else agents
+        if mode is None:
+            return replace(self, chosen=chosen, num_agents=agents)
+        mode += add
+        sequence = list(self.start_sequence)
+        for i in self.mode_steps:
+            step = sequence[i]
+            assert isinstance(step, PressUntil)
+            sequence[i] = replace(step, value=mode + self.mode_offset)
+        return replace(self, chosen=chosen, num_agents=agents, game_mode=mode, start_sequence=tuple(sequence))
 
     @property
     def agents(self) -> tuple[str, ...]:  # type: ignore[override]
         """The agents, in the order of the file's ``[[agents]]`` (only the first in the single-agent form)."""
-        names = tuple(w.name for w in self.players)
+        names = tuple(w.name for w in self.players)[:self.num_agents]
         return names[:1] if self.single_agent else names
 
     @property
@@ -159,7 +223,7 @@ class DeclarativeGame(Game):
         if self.python_rules is not None:
             return self.python_rules.build(self.single_agent)
         assert self.ruleset is not None
-        return DeclarativeRules(self.ruleset)
+        return DeclarativeRules(self.ruleset, len(self.agents))
 
     def frame_shape(self) -> tuple[int, int]:
         """(height, width) of the observed screen, from [screen]."""
@@ -176,4 +240,4 @@ class DeclarativeGame(Game):
         return replace(self, single_agent=True)
 
 
-__all__ = ["DeclarativeGame", "resolve_media"]
+__all__ = ["Choice", "DeclarativeGame", "Setting", "resolve_media"]

@@ -19,7 +19,7 @@ from mame_zoo.core import ops as spec_module
 from mame_zoo.core.ops import FrameSignal, Hold, Input, InputTap, PressUntil, StartOp, Var, Wait, Write
 from mame_zoo.declarative.controls import BUILTIN_TABLES, Dial, Wiring
 from mame_zoo.declarative.machines import MACHINES
-from mame_zoo.declarative.model import DeclarativeGame
+from mame_zoo.declarative.model import Choice, DeclarativeGame, Setting
 from mame_zoo.declarative.rules import (
     TYPE_SIZES,
     AgentChoice,
@@ -283,16 +283,20 @@ def _reward(ctx: _Ctx, value: Any, key: str, agents: Sequence[str], names: Mappi
 
 
 def _ops(ctx: _Ctx, value: Any, key: str, inputs: Mapping[str, Input], names: Mapping[str, tuple[Var, Decoder]],
-         ) -> tuple[StartOp, ...]:
+         restart: bool = False) -> tuple[StartOp, ...]:
     if not isinstance(value, list):
         ctx.fail(key, f"must be a list of steps such as [{{ wait = 60 }}, {{ hold = [\"start\"], frames = 4 }}]; "
                       f"got {_kind(value)}")
-    return tuple(_op(ctx, op, f"{key}[{i}]", inputs, names) for i, op in enumerate(value))
+    ops = tuple(_op(ctx, op, f"{key}[{i}]", inputs, names) for i, op in enumerate(value))
+    for i, op in enumerate(ops):
+        if isinstance(op, Hold) and op.observed and not (restart and i == len(ops) - 1):
+            ctx.fail(f"{key}[{i}].observed", "only the last step of a restart can go on through the observed frame")
+    return ops
 
 
 def _restart(ctx: _Ctx, value: Any, key: str, inputs: Mapping[str, Input],
              names: Mapping[str, tuple[Var, Decoder]]) -> tuple[StartOp, ...]:
-    ops = _ops(ctx, value, key, inputs, names)
+    ops = _ops(ctx, value, key, inputs, names, restart=True)
     if sum(op.frames for op in ops if isinstance(op, Wait | Hold)) < 3:
         ctx.fail(key, "must let at least 3 frames pass (the screen is not part of a save state)")
     return ops
@@ -318,7 +322,10 @@ def _held(ctx: _Ctx, value: Any, key: str, inputs: Mapping[str, Input]) -> dict[
 
 
 def _watched(ctx: _Ctx, value: Any, key: str, names: Mapping[str, tuple[Var, Decoder]]) -> tuple[Var, int, bool]:
-    """The variable and value of a ``until`` / ``wait_until`` test (compared raw or as BCD)."""
+    """The variable and value of a ``until`` / ``wait_until`` test (compared raw or as BCD).
+
+    ``equal = "mode"`` (allowed where the caller has checked it) gives 0 here: the game's settings fill in the mode.
+    """
     t = _table(ctx, value, key, ("var", "equal", *VAR_KEYS), ("equal",))
     if "var" in t:
         if "address" in t:
@@ -332,7 +339,7 @@ def _watched(ctx: _Ctx, value: Any, key: str, names: Mapping[str, tuple[Var, Dec
     if decoder.byteswap or decoder.mask is not None or decoder.shift or decoder.special:
         ctx.fail(key, "start sequences compare the raw value or its BCD decoding only (no mask, shift, byteswap, "
                       "special); declare a plain variable for it")
-    return var, _int(ctx, t["equal"], f"{key}.equal"), decoder.bcd
+    return var, 0 if t["equal"] == "mode" else _int(ctx, t["equal"], f"{key}.equal"), decoder.bcd
 
 
 def _op(ctx: _Ctx, value: Any, key: str, inputs: Mapping[str, Input], names: Mapping[str, tuple[Var, Decoder]],
@@ -347,8 +354,9 @@ def _op(ctx: _Ctx, value: Any, key: str, inputs: Mapping[str, Input], names: Map
         _table(ctx, value, key, ("wait",))
         return Wait(_int(ctx, value["wait"], f"{key}.wait", 1, 0xFFFF))
     if kind == "hold":
-        t = _table(ctx, value, key, ("hold", "frames"), ("frames",))
-        return Hold(_held(ctx, t["hold"], f"{key}.hold", inputs), _int(ctx, t["frames"], f"{key}.frames", 1, 0xFFFF))
+        t = _table(ctx, value, key, ("hold", "frames", "observed"), ("frames",))
+        return Hold(_held(ctx, t["hold"], f"{key}.hold", inputs), _int(ctx, t["frames"], f"{key}.frames", 1, 0xFFFF),
+                    _bool(ctx, t.get("observed", False), f"{key}.observed"))
     if kind == "press":
         t = _table(ctx, value, key, ("press", "until", "frames", "release", "max"), ("until",))
         var, target, bcd = _watched(ctx, t["until"], f"{key}.until", names)
@@ -517,7 +525,7 @@ def _screen(ctx: _Ctx, value: Any) -> tuple[tuple[int, int, int, int] | None, tu
 
 
 TOP_KEYS = ("format", "game", "machine", "screen", "frame", "ram", "vars", "inputs", "start", "actions", "dial",
-            "agents", "rewards", "done", "rules")
+            "agents", "rewards", "done", "rules", "mode", "settings")
 #: the sections of a file whose ``[game] python`` class declares agents, actions, start and rules
 CLASS_TOP_KEYS = ("format", "game", "machine", "screen", "frame")
 
@@ -560,6 +568,57 @@ def _frame(ctx: _Ctx, value: Any) -> tuple[FrameSignal | None, dict[Input, Input
             _str(ctx, tt.get("device", ":maincpu"), f"{key}.device"),
             _str(ctx, tt.get("space", "program"), f"{key}.space"))
     return signal, taps
+
+
+def _uses_mode(step: Any) -> bool:
+    """Whether a start step waits for the game mode (``until = { ..., equal = "mode" }``)."""
+    test = step.get("until", step.get("wait_until")) if isinstance(step, dict) else None
+    return isinstance(test, dict) and test.get("equal") == "mode"
+
+
+def _settings(ctx: _Ctx, top: Mapping[str, Any], agents: int) -> tuple[tuple[Setting, ...], int | None, int]:
+    """``[settings.NAME]`` tables and ``[mode]``: (settings, mode default, mode offset)."""
+    mode_default, offset = None, 0
+    if "mode" in top:
+        m = _table(ctx, top["mode"], "mode", ("default", "offset"), ("default",))
+        mode_default = _int(ctx, m["default"], "mode.default", 0)
+        offset = _int(ctx, m.get("offset", 0), "mode.offset")
+    raw = top.get("settings", {})
+    if not isinstance(raw, dict):
+        ctx.fail("settings", "must be tables [settings.NAME] with default and choices")
+    settings = []
+    for name, value in raw.items():
+        key = f"settings.{name}"
+        _str(ctx, name, key, _IDENT, "a keyword name (letters, digits, _)")
+        t = _table(ctx, value, key, ("default", "choices", "doc"), ("default", "choices"))
+        default = t["default"]
+        if not isinstance(default, bool | int | str):
+            ctx.fail(f"{key}.default", f"must be a boolean, an integer or a string; got {_kind(default)}")
+        if not isinstance(t["choices"], dict) or not t["choices"]:
+            ctx.fail(f"{key}.choices", "must be a table VALUE = { mode = ..., add = ..., agents = ... }")
+        choices = {}
+        for text, effect in t["choices"].items():
+            k = f"{key}.choices.{text}"
+            if isinstance(default, bool):
+                if text not in ("true", "false"):
+                    ctx.fail(k, "the default is a boolean: the choices are true and false")
+                choice_value: bool | int | str = text == "true"
+            elif isinstance(default, int):
+                if not re.fullmatch(r"-?\d+", text):
+                    ctx.fail(k, "the default is an integer: every choice must be one")
+                choice_value = int(text)
+            else:
+                choice_value = text
+            e = _table(ctx, effect, k, ("mode", "add", "agents"))
+            if ("mode" in e or "add" in e) and mode_default is None:
+                ctx.fail(k, "changes the game mode: declare [mode] with its default")
+            choices[choice_value] = Choice(
+                _int(ctx, e["mode"], f"{k}.mode", 0) if "mode" in e else None, _int(ctx, e.get("add", 0), f"{k}.add"),
+                _int(ctx, e["agents"], f"{k}.agents", 1, agents) if "agents" in e else None)
+        if default not in choices:
+            ctx.fail(f"{key}.default", f"{default!r} is not one of its choices ({', '.join(map(repr, choices))})")
+        settings.append(Setting(name, default, choices, _str(ctx, t.get("doc", ""), f"{key}.doc")))
+    return tuple(settings), mode_default, offset
 
 
 def build_game(data: Mapping[str, Any], source: str, base: Path | None) -> DeclarativeGame:
@@ -653,11 +712,22 @@ def build_game(data: Mapping[str, Any], source: str, base: Path | None) -> Decla
         players.append(Wiring(aname, wired, dial_field, out))
     agent_names = [p.name for p in players]
 
+    settings, mode_default, mode_offset = _settings(ctx, top, len(players))
     raw_start = top.get("start", {})
     s = _table(ctx, raw_start, "start", ("sequence", "restart", "single_agent", "single_agent_restart", "state"))
-    sequence = _ops(ctx, s.get("sequence", []), "start.sequence", inputs, named)
+    for part in ("restart", "single_agent", "single_agent_restart"):
+        for i, step in enumerate(s.get(part, []) if isinstance(s.get(part), list) else []):
+            if _uses_mode(step):
+                ctx.fail(f"start.{part}[{i}]", 'only [start] sequence may wait for equal = "mode"')
+    raw_sequence = s.get("sequence", [])
+    steps = raw_sequence if isinstance(raw_sequence, list) else []
+    mode_steps = [i for i, step in enumerate(steps) if _uses_mode(step)]
+    if mode_steps and mode_default is None:
+        ctx.fail(f"start.sequence[{mode_steps[0]}]", 'waits for equal = "mode": declare [mode] with its default')
+    sequence = _ops(ctx, raw_sequence, "start.sequence", inputs, named)
     if "state" in s:
         sequence = (_state_op(ctx, s["state"], "start.state"), *sequence)
+        mode_steps = [i + 1 for i in mode_steps]
     restart = _restart(ctx, s.get("restart", [{"wait": 3}]), "start.restart", inputs, named)
     single = _ops(ctx, s["single_agent"], "start.single_agent", inputs, named) if "single_agent" in s else None
     single_restart = None
@@ -698,12 +768,15 @@ def build_game(data: Mapping[str, Any], source: str, base: Path | None) -> Decla
         ruleset = RuleSet(tuple(agent_names), {n: d for n, (_, d) in named.items()}, rewards,
                           tuple(p.out for p in players), done, left)
 
-    return DeclarativeGame(
+    game = DeclarativeGame(
         players=tuple(players), vars={n: v for n, (v, _) in named.items()},
         decoders={n: d for n, (_, d) in named.items()}, start_sequence=sequence, restart_sequence=restart,
         single_agent_sequence=single, single_agent_restart=single_restart, ram_obs=ram_obs, table=table,
-        minimal=minimal, full=full, dial=dial,
-        ruleset=ruleset, python_rules=python_rules, **common)
+        minimal=minimal, full=full, dial=dial, ruleset=ruleset, python_rules=python_rules,
+        options=tuple(st.name for st in settings), setting_specs=settings,
+        chosen={st.name: st.default for st in settings}, mode_default=mode_default, mode_offset=mode_offset,
+        mode_steps=tuple(mode_steps), **common)
+    return game.with_settings()  # the defaults' mode into the start sequence
 
 
 def _game_class(ctx: _Ctx, value: Any) -> type[DeclarativeGame]:

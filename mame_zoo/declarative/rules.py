@@ -261,11 +261,18 @@ def _who(choice: AgentChoice, names: Sequence[str]) -> str:
 
 
 class DeclarativeRules(Rules):
-    """Per-frame rewards and episode end computed from a :class:`RuleSet` (a game file's rewards and done)."""
+    """Per-frame rewards and episode end computed from a :class:`RuleSet` (a game file's rewards and done).
 
-    def __init__(self, rules: RuleSet) -> None:
+    Args:
+        rules: The file's rewards, outs and end.
+        playing: How many of its agents play (the first ones; a setting such as ``num_players`` may leave the
+            others out): only they count for ``agents_left``. Default: all.
+    """
+
+    def __init__(self, rules: RuleSet, playing: int | None = None) -> None:
         self.spec = rules
         self.n = len(rules.agents)
+        self.playing = self.n if playing is None else playing  # the first agents play (a setting may leave some out)
         self._decoders = [(name, d) for name, d in rules.decoders.items() if not d.is_raw]
         self._rewards = rules.rewards
         self._events = {i: r.when.compile() for i, r in enumerate(rules.rewards) if isinstance(r, EventReward)}
@@ -334,7 +341,7 @@ class DeclarativeRules(Rules):
                 survivors = (survivors or 0.0) + rule.reward
         self.out = out
         terminal = bool(self._done(d)) if self._done is not None else False
-        if self.spec.agents_left is not None and sum(not o for o in out) <= self.spec.agents_left:
+        if self.spec.agents_left is not None and sum(not o for o in out[:self.playing]) <= self.spec.agents_left:
             terminal = True
         if terminal and survivors is not None:
             rewards = [r + (0.0 if o else survivors) for r, o in zip(rewards, out)]
