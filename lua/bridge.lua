@@ -51,6 +51,8 @@ local dead = false
 -- put a field's value into the bits the game reads, at once (MAME latches set_value at its own frame end).
 local signal_taps = nil       -- the installed write taps (kept referenced: a collected tap is removed)
 local signal_level = false
+local signal_longest = 0      -- a frame also ends at this many MAME frame ends without the signal (0: never)
+local since_signal = 0        -- MAME frame ends since the last frame end
 local input_taps = {}         -- installed read taps
 local tapped = {}             -- field id -> the value the taps apply (sticky, like the field's)
 
@@ -285,8 +287,9 @@ local function handle(op, body)
     end
     return spack("<I2", n) .. table.concat(out)
   elseif op == OP_SIGNAL then
-    local space_id, address, mirror, mask, edge, pos = take("<I2I4I4BB", body, 1)
+    local space_id, address, mirror, mask, edge, longest, pos = take("<I2I4I4BBI2", body, 1)
     expect_end(body, pos)
+    signal_longest, since_signal = longest, 0
     if space_id == 0 then -- back to MAME's frame end
       if signal_taps then for _, t in ipairs(signal_taps) do t:remove() end end
       signal_taps = nil
@@ -438,13 +441,22 @@ local function end_frame_guarded()
   end
 end
 
--- MAME's frame end ends a frame unless the game declared a signal (the first one always says hello).
+-- MAME's frame end ends a frame unless the game declared a signal (the first one always says hello), or the
+-- signal has not come for signal_longest of MAME's frames.
 local function on_frame_guarded()
-  if signal_taps and started then return end
+  if signal_taps and started then
+    if signal_longest == 0 then return end
+    since_signal = since_signal + 1
+    if since_signal < signal_longest then return end
+  end
+  since_signal = 0
   end_frame_guarded()
 end
 
-on_signal = end_frame_guarded
+on_signal = function()
+  since_signal = 0
+  end_frame_guarded()
+end
 
 -- Step on frame_done on every version that has it (0.251 to 0.289; it is not deprecated). The machine frame
 -- notifier of newer MAME fires at another point of the frame: save/load and frame skip would not be exact.

@@ -90,7 +90,7 @@ def use_frame_signal(bridge: Bridge, game: Game, fields: Mapping[Input, int]) ->
     if signal is None:
         return
     bridge.set_signal(bridge.space(signal.device, signal.space).id, signal.address, signal.mask,
-                      Edge[signal.edge.upper()], signal.mirror)
+                      Edge[signal.edge.upper()], signal.mirror, signal.longest)
     for field, fid in fields.items():
         tap = game.input_taps.get(field)
         if tap is not None:

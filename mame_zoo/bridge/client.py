@@ -554,14 +554,17 @@ class Bridge:
                                f"{exc}") from None
         self._request(Op.WRITE, body)
 
-    def set_signal(self, space_id: int, address: int, mask: int, edge: Edge = Edge.FALL, mirror: int = 0) -> None:
+    def set_signal(self, space_id: int, address: int, mask: int, edge: Edge = Edge.FALL, mirror: int = 0,
+                   longest: int = 0) -> None:
         """End every frame of a step on a game's own signal instead of MAME's frame end: a write of ``address``
         (or any of its ``mirror`` addresses) whose ``mask`` bits change the way ``edge`` says (the 2600's
         VSYNC switched off: address 0x00, mask 0x02, falling). Steps, frame skip, the per-frame reads and start
         sequences then count those frames, and a step's reply leaves the machine right after the signal.
-        ``space_id`` 0 goes back to MAME's frame end."""
+        ``longest`` > 0: a frame also ends at MAME's ``longest``-th frame end without the signal (a game that
+        stops signalling, as Stella cuts a frame after 25000 instructions). ``space_id`` 0 goes back to MAME's
+        frame end."""
         try:
-            body = SIGNAL_SPEC.pack(space_id, address, mirror, mask, int(edge))
+            body = SIGNAL_SPEC.pack(space_id, address, mirror, mask, int(edge), longest)
         except (struct.error, TypeError, ValueError, OverflowError) as exc:
             raise InvalidOption(f"bad frame signal (space {space_id!r}, address {address!r}, mask {mask!r}): "
                                 f"{exc}") from None

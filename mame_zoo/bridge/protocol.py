@@ -76,8 +76,9 @@ class Edge(enum.IntEnum):
     RISE = 1  # clear -> set
 
 
-#: SIGNAL / TAP bodies: space id, address, mirror bits, bit mask, edge (SIGNAL) or active-low flag (TAP)
-SIGNAL_SPEC = struct.Struct("<HIIBB")
+#: SIGNAL / TAP bodies: space id, address, mirror bits, bit mask, edge (SIGNAL) or active-low flag (TAP); SIGNAL
+#: ends with the longest frame in MAME frames (0: no limit)
+SIGNAL_SPEC = struct.Struct("<HIIBBH")
 TAP_SPEC = struct.Struct("<HHIIBB")  # field id first
 
 STEP_FRAME = 1

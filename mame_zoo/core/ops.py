@@ -29,7 +29,10 @@ class FrameSignal:
     """What ends one of the game's frames: a write to ``address`` (or any address with some of the ``mirror``
     bits set) of ``device``'s ``space`` whose ``mask`` bits go from set to clear (``edge="fall"``) or the other
     way (``"rise"``). The 2600's: TIA VSYNC switched off, ``FrameSignal(0x00, 0x02, mirror=0x0F40)``, where
-    Stella (and so ALE) ends a frame. Without one, MAME's own frame end is the frame."""
+    Stella (and so ALE) ends a frame. Without one, MAME's own frame end is the frame. ``longest`` > 0: a frame
+    also ends at MAME's ``longest``-th frame end without the signal (Stella cuts a frame after 25000
+    instructions; a 2600 game that stops switching VSYNC while it thinks, or while a button is held, would
+    otherwise never end one)."""
 
     address: int
     mask: int
@@ -37,12 +40,15 @@ class FrameSignal:
     mirror: int = 0
     device: str = ":maincpu"
     space: str = "program"
+    longest: int = 0
 
     def __post_init__(self) -> None:
         if self.edge not in ("fall", "rise"):
             raise InvalidGameSpec(f"a frame signal's edge is \"fall\" or \"rise\", not {self.edge!r}")
         if not 0 < self.mask < 256:
             raise InvalidGameSpec(f"a frame signal's mask is a byte's bits (1-255), not {self.mask!r}")
+        if not 0 <= self.longest < 1 << 16:
+            raise InvalidGameSpec(f"a frame signal's longest frame is 0-65535 MAME frames, not {self.longest!r}")
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,8 @@ def _taps_2600() -> dict[Input, InputTap]:
     return taps
 
 
-#: machine name -> (frame signal, input taps); the Atari 2600 ends a frame where Stella does: VSYNC off
+#: machine name -> (frame signal, input taps); the Atari 2600 ends a frame where Stella does: VSYNC off. (Stella
+#: also cuts a frame after 25000 instructions; a game that needs that bound says `longest` in its [frame].)
 MACHINES: Mapping[str, tuple[FrameSignal, Mapping[Input, InputTap]]] = {
     "atari2600": (FrameSignal(0x00, 0x02, "fall", _TIA_WRITE_MIRROR), _taps_2600()),
 }

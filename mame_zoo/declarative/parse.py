@@ -11,6 +11,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -532,7 +533,7 @@ CLASS_TOP_KEYS = ("format", "game", "machine", "screen", "frame")
 
 def _frame(ctx: _Ctx, value: Any) -> tuple[FrameSignal | None, dict[Input, InputTap]]:
     """``[frame]``: what ends one of the game's frames, and where it reads its inputs."""
-    t = _table(ctx, value, "frame", ("machine", "signal", "taps"))
+    t = _table(ctx, value, "frame", ("machine", "signal", "taps", "longest"))
     if ("machine" in t) == ("signal" in t):
         machines = " or ".join(repr(m) for m in MACHINES)
         ctx.fail("frame", f"give either machine = {machines} or signal = {{ address = ..., mask = ... }}")
@@ -554,6 +555,8 @@ def _frame(ctx: _Ctx, value: Any) -> tuple[FrameSignal | None, dict[Input, Input
             edge, _int(ctx, st.get("mirror", 0), "frame.signal.mirror", 0),
             _str(ctx, st.get("device", ":maincpu"), "frame.signal.device"),
             _str(ctx, st.get("space", "program"), "frame.signal.space"))
+    if "longest" in t:
+        signal = replace(signal, longest=_int(ctx, t["longest"], "frame.longest", 1, 0xFFFF))
     raw = t.get("taps", [])
     if not isinstance(raw, list):
         ctx.fail("frame.taps", "must be a list of { input, address, mask } tables")
