@@ -76,7 +76,9 @@ def _games(args: argparse.Namespace) -> int:
         agents = ", ".join(game.agents)
         space = game.action_space(game.agents[0], False)
         actions = str(space.n) if isinstance(space, Discrete) else " x ".join(str(int(n)) for n in space.nvec)
-        print(f"{name:<18} agents: {agents:<40} actions: {actions:>5}  {game.description.split('. ')[0]}")
+        settings = ", ".join(game.settings())
+        print(f"{name:<24} agents: {agents:<40} actions: {actions:>5}  {game.description.split('. ')[0]}"
+              + (f" (settings: {settings})" if settings else ""))
     return 0
 
 

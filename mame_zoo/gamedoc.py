@@ -26,6 +26,9 @@ from mame_zoo.single_agent import gym_id
 
 #: how the pages' GIFs are recorded (steps, frameskip, seed of random play); each page's caption says it
 GIF_STEPS, GIF_FRAMESKIP, GIF_SEED = 150, 4, 0
+#: games whose screen repeats every GIF_FRAMESKIP frames while nobody moves (Othello's blinking cursor and
+#: pieces): sampled in step with it their GIF would not move
+GIF_FRAMESKIP_FOR = {"othello_v0": 3}
 _ENV_API = "../api/env.md#mame_zoo.env.MameParallelEnv"
 
 
@@ -50,11 +53,14 @@ def _fidelity(name: str, results: Sequence[Mapping[str, Any]]) -> list[str]:
     lines: list[str] = []
     for result in results:
         for mode, reference in (("multi", "Multi-Agent-ALE"), ("single", "ale-py's 1-player game")):
-            rows = [r for r in result["rows"] if r["env"] == name and r.get("mode", "multi") == mode]
-            if rows:
+            mine = [r for r in result["rows"] if r["env"] == name and r.get("mode", "multi") == mode]
+            for settings in dict.fromkeys(json.dumps(r.get("settings", {}), sort_keys=True) for r in mine):
+                rows = [r for r in mine if json.dumps(r.get("settings", {}), sort_keys=True) == settings]
                 same = sum(bool(r["identical"]) for r in rows)
-                lines.append(f"| {result['mame']} | {'versus' if mode == 'multi' else 'single agent'} | "
-                             f"{reference} | {same} of {len(rows)} | {sum(r['steps'] for r in rows)} |")
+                label = "versus" if mode == "multi" else "single agent"
+                label += "".join(f", `{k}={v!r}`" for k, v in json.loads(settings).items())
+                lines.append(f"| {result['mame']} | {label} | {reference} | {same} of {len(rows)} | "
+                             f"{sum(r['steps'] for r in rows)} |")
     if not lines:
         return ["Not compared: no reference emulator runs this game (ALE runs only Atari 2600 cartridges)."]
     return ["Replayed action logs, reward events and episode end compared step by step with the reference "
@@ -77,7 +83,8 @@ def render(name: str, gif: str | None = None, fidelity: Sequence[Mapping[str, An
     agent = env.possible_agents[0]
     lines = [f"# {game.env_name}", "", game.description, ""]
     if gif:
-        lines += [f"![{game.env_name}: random agents, {GIF_STEPS} steps at frameskip {GIF_FRAMESKIP}]({gif})", ""]
+        skip = GIF_FRAMESKIP_FOR.get(game.env_name, GIF_FRAMESKIP)
+        lines += [f"![{game.env_name}: random agents, {GIF_STEPS} steps at frameskip {skip}]({gif})", ""]
     else:
         lines += [f"No recording here: the romset is the user's. Make one with `mame-zoo record random --game "
                   f"{game.env_name} --format gif --max-steps {GIF_STEPS}` and `MAME_ZOO_ROMS` set.", ""]
@@ -183,9 +190,11 @@ def write_all(docs: str | Path) -> list[Path]:
     return written
 
 
-def record_gif(name: str, path: str | Path, steps: int = GIF_STEPS, frameskip: int = GIF_FRAMESKIP,
+def record_gif(name: str, path: str | Path, steps: int = GIF_STEPS, frameskip: int | None = None,
                seed: int = GIF_SEED) -> Path:
-    """Record random agents playing ``name`` for ``steps`` steps from a seeded reset into the GIF ``path``."""
+    """Record random agents playing ``name`` for ``steps`` steps from a seeded reset into the GIF ``path``
+    (``frameskip``: default the game's GIF frameskip)."""
+    frameskip = frameskip or GIF_FRAMESKIP_FOR.get(name, GIF_FRAMESKIP)
     from mame_zoo.games import load
     from mame_zoo.record import VideoWriter
 

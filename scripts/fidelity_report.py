@@ -35,8 +35,9 @@ TWO = ("first_0", "second_0")
 FOUR = (*TWO, "third_0", "fourth_0")
 SEEDS = (0, 1, 2, 3, 4)
 
-#: (env, log, agents, actions, steps): the logs replayed; "chase" is the Boxing chase policy (a whole match)
-CASES = (
+#: (env, log, agents, actions, steps[, the game's keywords]): the logs replayed; "chase" is the Boxing chase
+#: policy (a whole match)
+CASES: tuple[tuple, ...] = (
     ("boxing_v0", "chase", TWO, 18, 8000),
     ("boxing_v0", "random", TWO, 18, 3000),
     ("pong_v0", "idle", TWO, 6, 3000),
@@ -47,6 +48,28 @@ CASES = (
     ("ice_hockey_v0", "random", TWO, 18, 3000),
     ("combat_tank_v0", "random", TWO, 18, 9000),
     ("warlords_v0", "idle", FOUR, 6, 4000),
+    ("basketball_pong_v0", "random", TWO, 6, 3000),
+    ("basketball_pong_v0", "random", FOUR, 6, 3000, {"num_players": 4}),
+    ("combat_plane_v0", "random", TWO, 18, 9000),
+    ("combat_plane_v0", "random", TWO, 18, 3000, {"game_version": "jet", "guided_missile": False}),
+    ("double_dunk_v0", "random", TWO, 18, 5000),
+    ("entombed_competitive_v0", "random", TWO, 18, 5000),
+    ("entombed_cooperative_v0", "random", TWO, 18, 5000),
+    ("flag_capture_v0", "random", TWO, 10, 5000),
+    ("foozpong_v0", "random", FOUR, 6, 3000),
+    ("foozpong_v0", "random", TWO, 6, 3000, {"num_players": 2}),
+    ("joust_v0", "random", TWO, 18, 10000),
+    ("mario_bros_v0", "random", TWO, 18, 10000),
+    ("maze_craze_v0", "random", TWO, 18, 3000),
+    ("othello_v0", "random", TWO, 10, 5000),
+    ("quadrapong_v0", "random", FOUR, 6, 3000),
+    ("space_invaders_v0", "random", TWO, 6, 5000),
+    ("space_invaders_v0", "random", TWO, 6, 5000, {"alternating_control": True, "fast_bomb": True}),
+    ("space_war_v0", "random", TWO, 18, 3000),
+    ("video_checkers_v0", "random", TWO, 5, 5000),
+    ("volleyball_pong_v0", "random", FOUR, 6, 3000),
+    ("volleyball_pong_v0", "random", TWO, 6, 3000, {"num_players": 2}),
+    ("wizard_of_wor_v0", "random", TWO, 9, 6000),
 )
 
 #: (env, steps): single-agent envs replayed against ale-py's own 1-player game (random logs, whole episodes)
@@ -66,18 +89,36 @@ CAUSES = {
                "turn can act a frame late",
     "warlords_v0": "paddle pots reach the game at MAME's frame end, not at once; with idle paddles no warlord "
                    "falls in MAME",
+    **dict.fromkeys(("basketball_pong_v0", "foozpong_v0", "quadrapong_v0", "volleyball_pong_v0"),
+                    "paddle pots reach the game at MAME's frame end, not at once (as in Pong); with 2 players the "
+                    "right port's unused pots rest at MAME's default, ALE's at mid-range"),
+    "combat_plane_v0": "uncleared RAM: 0xA6-0xB3, 0xCD-0xD0, 0xE6-0xF9 keep the power-on fill (as in Combat's tank "
+                       "game; ALE's own result changes with the process)",
+    "space_war_v0": "uncleared RAM seeds the game's randomness (0x82, 0xD6, 0xDC-0xFB differ at step 0; ALE "
+                    "itself plays the same log differently in another process)",
+    "maze_craze_v0": "uncleared RAM seeds the maze (almost all RAM differs at step 0; ALE itself draws another "
+                     "maze in another process)",
+    **dict.fromkeys(("entombed_competitive_v0", "entombed_cooperative_v0"),
+                    "Stella ends a frame after 25000 instructions, MAME's atari2600 frame at its 4th frame end "
+                    "without VSYNC: the title screen's FIRE loop, whose count seeds the maze (0xDD, 0xDE), runs "
+                    "longer in MAME, so the mazes differ"),
+    "video_checkers_v0": "Stella ends a frame after 25000 instructions: the frames in which the console works out "
+                         "its move are cut in two in ALE, not in MAME (ALE's frame counter 0xC3 stands still there)",
 }
 
 
-def run_case(env: str, kind: str, agents: tuple[str, ...], actions: int, steps: int, seed: int) -> dict:
+def run_case(env: str, kind: str, agents: tuple[str, ...], actions: int, steps: int, seed: int,
+             settings: dict | None = None) -> dict:
     """One replay on both emulators: counts, ends, first divergence, differing RAM bytes."""
+    settings = settings or {}
     if kind == "chase":
         mame = ref.play(ref.mame_env(env), policy=ref.boxing_chase_policy(seed), steps=steps)
         log = mame.actions
     else:
         log = ref.noop_log(agents, steps) if kind == "idle" else ref.random_log(agents, actions, steps, seed)
-        mame = ref.play(ref.mame_env(env), log)
-    return _row(env, kind, seed, len(log), mame, ref.play(ref.ale_env(env), log))
+        mame = ref.play(ref.mame_env(env, **settings), log)
+    row = _row(env, kind, seed, len(log), mame, ref.play(ref.ale_env(env, **settings), log))
+    return row | {"settings": settings} if settings else row
 
 
 def run_single_case(env: str, steps: int, seed: int) -> dict:
@@ -100,8 +141,11 @@ def _row(env: str, kind: str, seed: int, steps: int, mame: ref.Trace, ale: ref.T
             "ram_bytes_differing": [int(0x80 + i) for i in np.flatnonzero(differ)]}
 
 
-def run() -> Path:
-    """Every case and seed on the MAME mame_zoo finds; the JSON goes to docs/fidelity/<version>.json."""
+def run(names: list[str] | None = None) -> Path:
+    """Every case and seed on the MAME mame_zoo finds; the JSON goes to docs/fidelity/<version>.json.
+
+    ``names``: only these envs; the file keeps its other envs' rows from an earlier run.
+    """
     from mame_zoo.bridge import find_mame
     from mame_zoo.bridge.process import version_name
 
@@ -112,16 +156,25 @@ def run() -> Path:
     version = version_name(binary)
     started = time.monotonic()
     rows = []
-    for env, kind, agents, actions, steps in CASES:
+    only = set(names or ())
+    for env, kind, agents, actions, steps, *settings in CASES:
+        if only and env not in only:
+            continue
         for seed in SEEDS if kind != "idle" else (0,):
-            rows.append(run_case(env, kind, agents, actions, steps, seed))
+            rows.append(run_case(env, kind, agents, actions, steps, seed, *settings))
             _print(rows[-1])
     for env, steps in SINGLE_CASES:
+        if only and env not in only:
+            continue
         for seed in SEEDS:
             rows.append(run_single_case(env, steps, seed))
             _print(rows[-1])
     OUT.mkdir(parents=True, exist_ok=True)
     out = OUT / f"{re.sub(r'[^0-9A-Za-z.]+', '_', version)}.json"
+    if only and out.exists():  # keep the other envs' rows, in the order of CASES
+        order = [case[0] for case in CASES] + [env for env, _ in SINGLE_CASES]
+        kept = [r for r in json.loads(out.read_text())["rows"] if r["env"] not in only]
+        rows = sorted(kept + rows, key=lambda r: (r.get("mode") == "single", order.index(r["env"])))
     out.write_text(json.dumps({"mame": version, "date": time.strftime("%Y-%m-%d"),
                                "seconds": round(time.monotonic() - started), "rows": rows}, indent=1) + "\n")
     print(f"wrote {out}")
@@ -149,7 +202,9 @@ def _table(rows: list[dict], reference: str) -> list[str]:
         ram_text = f"{len(ram)}" + (f" ({', '.join(hex(a) for a in ram[:6])}{', …' if len(ram) > 6 else ''})"
                                     if ram else "")
         cause = CAUSES.get(f"{r['env']} {r.get('mode', 'multi')}", CAUSES.get(r["env"], "not explained yet"))
-        lines.append(f"| {r['env']} | {r['log']} | {r['seed']} | {r['steps']} | {r['mame_events']} / "
+        game = r["env"] + (" (" + ", ".join(f"{k}={v!r}" for k, v in r["settings"].items()) + ")"
+                           if r.get("settings") else "")
+        lines.append(f"| {game} | {r['log']} | {r['seed']} | {r['steps']} | {r['mame_events']} / "
                      f"{r['mame_end'] if r['mame_end'] is not None else '–'} | {r['ale_events']} / "
                      f"{r['ale_end'] if r['ale_end'] is not None else '–'} | {where} | {ram_text} | "
                      f"{'' if r['identical'] else cause} |")
@@ -188,8 +243,9 @@ def render() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("what", choices=("run", "render"))
+    parser.add_argument("--games", nargs="+", metavar="ENV", help="run: only these envs (e.g. joust_v0)")
     args = parser.parse_args()
-    run() if args.what == "run" else render()
+    run(args.games) if args.what == "run" else render()
 
 
 if __name__ == "__main__":

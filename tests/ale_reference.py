@@ -26,8 +26,15 @@ Event = tuple[int, str, float]
 
 #: mame_zoo environment -> PettingZoo module implementing the same game and mode
 PETTINGZOO = {
-    "boxing_v0": "boxing_v2", "pong_v0": "pong_v3", "tennis_v0": "tennis_v3", "surround_v0": "surround_v2",
-    "ice_hockey_v0": "ice_hockey_v2", "combat_tank_v0": "combat_tank_v2", "warlords_v0": "warlords_v3",
+    "basketball_pong_v0": "basketball_pong_v3", "boxing_v0": "boxing_v2", "combat_plane_v0": "combat_plane_v2",
+    "combat_tank_v0": "combat_tank_v2", "double_dunk_v0": "double_dunk_v3",
+    "entombed_competitive_v0": "entombed_competitive_v3", "entombed_cooperative_v0": "entombed_cooperative_v3",
+    "flag_capture_v0": "flag_capture_v2", "foozpong_v0": "foozpong_v3", "ice_hockey_v0": "ice_hockey_v2",
+    "joust_v0": "joust_v3", "mario_bros_v0": "mario_bros_v3", "maze_craze_v0": "maze_craze_v3",
+    "othello_v0": "othello_v3", "pong_v0": "pong_v3", "quadrapong_v0": "quadrapong_v4",
+    "space_invaders_v0": "space_invaders_v2", "space_war_v0": "space_war_v2", "surround_v0": "surround_v2",
+    "tennis_v0": "tennis_v3", "video_checkers_v0": "video_checkers_v4", "volleyball_pong_v0": "volleyball_pong_v3",
+    "warlords_v0": "warlords_v3", "wizard_of_wor_v0": "wizard_of_wor_v3",
 }
 
 
@@ -86,18 +93,21 @@ def play(env: Any, log: Log | None = None, policy: Callable[[np.ndarray], dict[s
         env.close()
 
 
-def mame_env(env_name: str, game: Any = None) -> Any:
-    """A mame_zoo parallel env (RAM observations, no random start); ``game`` overrides the declaration."""
-    from mame_zoo.env import MameParallelEnv
-
+def mame_env(env_name: str, game: Any = None, **settings: Any) -> Any:
+    """A mame_zoo parallel env (RAM observations, no random start); ``game`` overrides the declaration,
+    ``settings`` are the game's own keywords (``num_players=2``)."""
     module = importlib.import_module(f"mame_zoo.games.{env_name}")
-    return MameParallelEnv(game if game is not None else module.GAME, obs_type="ram", noop_max=0)
+    if game is not None:
+        from mame_zoo.env import MameParallelEnv
+
+        return MameParallelEnv(game, obs_type="ram", noop_max=0)
+    return module.parallel_env(obs_type="ram", noop_max=0, **settings)
 
 
-def ale_env(env_name: str) -> Any:
-    """The PettingZoo reference env for a mame_zoo env name (RAM observations)."""
+def ale_env(env_name: str, **settings: Any) -> Any:
+    """The PettingZoo reference env for a mame_zoo env name (RAM observations), with the same keywords."""
     module = importlib.import_module(f"pettingzoo.atari.{PETTINGZOO[env_name]}")
-    return module.parallel_env(obs_type="ram", auto_rom_install_path=rom_dir())
+    return module.parallel_env(obs_type="ram", auto_rom_install_path=rom_dir(), **settings)
 
 
 #: mame_zoo environment -> ale-py's single-player game of the same cartridge (its default mode and difficulty)

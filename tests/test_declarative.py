@@ -99,7 +99,10 @@ def test_every_builtin_game_is_a_game_file() -> None:
         assert Path(game.path) == DATA_DIR / f"{game.name}.toml"
         again = load_game(game.path)
         assert again.env_name == game.env_name and again.vars == game.vars and again.start == game.start
-        assert (again.ruleset is None) == (game.name == "tennis")  # Tennis alone uses the Python escape hatch
+        # the games whose rules the format cannot say use the Python escape hatch
+        python = {"tennis", "double_dunk", "othello", "video_checkers", "wizard_of_wor", "maze_craze",
+                  "entombed_cooperative"}
+        assert (again.ruleset is None) == (game.name in python)
     assert atari.TENNIS.python_rules is not None
     assert atari.TENNIS.python_rules.target == "mame_zoo.games.atari_rules:TennisRules"
     assert isinstance(atari.TENNIS.rules(), TennisRules)
@@ -115,7 +118,8 @@ def test_builtin_boxing_declares_what_multi_agent_ale_reads() -> None:
     single = game.with_single_agent()
     assert single.agents == ("first_0",)
     # ale-py's reset: idle frames and two soft resets, the second ending on the observed frame (restart + 1)
-    assert single.start == (Wait(59), Hold({atari.RESET: 1}, 4)) and single.restart == (Hold({atari.RESET: 1}, 3),)
+    assert single.start == (Wait(59), Hold({atari.RESET: 1}, 4))
+    assert single.restart == (Hold({atari.RESET: 1}, 3, observed=True),)
     with pytest.raises(ValueError, match="1-player"):
         atari.PONG.with_single_agent()
 
@@ -129,12 +133,74 @@ def test_single_agent_start_restart_and_rules() -> None:
     assert game.with_single_agent().start == (Wait(60),)
     assert game.with_single_agent().restart == (Hold({(":SWB", "Reset Game"): 1}, 3),)
     for text, message in [(seq + 'single_agent_restart = [{ wait = 3 }]\n', "needs a [start] single_agent"),
-                          (single.replace("frames = 3", "frames = 2"), "must let at least 3 frames pass")]:
+                          (single.replace("frames = 3", "frames = 2"), "must let at least 3 frames pass"),
+                          (seq.replace("frames = 4", "frames = 4, observed = true"), "only the last step of a restart"),
+                          (single.replace("frames = 3 }]", "frames = 3, observed = true }, { wait = 1 }]"),
+                           "only the last step of a restart")]:
         with pytest.raises(InvalidGameSpec, match=re.escape(message)):
             game_from(BASE.replace(seq, text))
     # Tennis: Multi-Agent-ALE's stall penalty in the two-player game, none in ale-py's 1-player game
     assert atari.TENNIS.rules().stall_penalty is True  # type: ignore[attr-defined]
     assert atari.TENNIS.with_single_agent().rules().stall_penalty is False  # type: ignore[attr-defined]
+
+SETTINGS = """
+[mode]
+default = 45
+offset = -1
+
+[settings.num_players]
+doc = "2 or 4 players"
+default = 2
+choices = { 2 = { mode = 45, agents = 2 }, 4 = { mode = 49, agents = 3 } }
+
+[settings.fast]
+default = false
+choices = { false = {}, true = { add = 2 } }
+"""
+
+
+@pytest.mark.no_mame
+def test_settings_choose_the_mode_the_start_selects_and_the_agents() -> None:
+    seq = "sequence = [{ wait = 60 }, { hold = [\"reset\"], frames = 4 }]\n"
+    press = ('sequence = [{ wait = 60 }, { press = ["reset"], frames = 2, release = 1, '
+             'until = { address = 0x96, equal = "mode" } }]\n')
+    text = RULES.replace(seq, press) + SETTINGS
+    game = game_from(text)
+    assert game.options == ("num_players", "fast") and game.settings() == {"num_players": 2, "fast": False}
+    assert game.agents == ("p1", "p2") and game.game_mode == 45
+    assert game.start[1] == PressUntil({(":SWB", "Reset Game"): 1}, spec.Var(0x96), 44, press=2, release=1)
+    four = game.with_settings(num_players=4, fast=True)
+    assert four.agents == ("p1", "p2", "p3") and four.game_mode == 51 and four.start[1].value == 50
+    assert four.with_settings(num_players=2).agents == ("p1", "p2")
+    # the env's factories take the settings as keywords (mame_zoo.env.configure)
+    from mame_zoo.env import configure
+
+    configured, rest = configure(game, {"num_players": 4, "obs_type": "ram"})
+    assert configured.agents == four.agents and configured.game_mode == 49 and rest == {"obs_type": "ram"}
+    assert configured.start == (four.start[0], replace(four.start[1], value=48))
+    # only the first agents play, and only they count for agents_left (p2 out: one left of two, not of three)
+    for g, ends in ((game, True), (four, False)):
+        rules = g.rules()
+        rules.reset({"a": 0, "b": 0, "c": 0})
+        assert rules.frame({"a": 0, "b": 0, "c": 0x20}).terminal is ends
+    for bad, message in [({"num_players": 3}, "num_players=3 is not one of 2, 4"),
+                         ({"num_players": "4"}, "is not one of"), ({"fast": 1}, "is not one of"),
+                         ({"players": 2}, "has no setting 'players'")]:
+        with pytest.raises(ValueError, match=re.escape(message)):
+            game.with_settings(**bad)
+    for text2, message in [
+        (text.replace("[mode]\ndefault = 45\noffset = -1\n", ""), "changes the game mode: declare [mode]"),
+        (text.replace("default = 2\n", "default = 3\n"), "3 is not one of its choices"),
+        (text.replace("4 = { mode = 49, agents = 3 }", "4 = { mode = 49, agents = 4 }"), "settings.num_players"),
+        (text.replace("true = { add = 2 }", "yes = { add = 2 }"), "the choices are true and false"),
+        (text.replace("2 = { mode = 45", "two = { mode = 45"), "every choice must be one"),
+        (RULES.replace(seq, press), 'declare [mode] with its default'),
+        (RULES.replace(seq, seq + press.replace("sequence", "restart")) + SETTINGS,
+         'only [start] sequence may wait for equal = "mode"'),
+    ]:
+        with pytest.raises(InvalidGameSpec, match=re.escape(message)):
+            game_from(text2)
+
 
 # --- 2. the generic rules (pure Python) ----------------------------------------------------------------------
 RULES = BASE.replace('[[rewards]]\nkind = "delta"\nagent = "p1"\nvar = "a"\n', "") + """

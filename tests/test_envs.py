@@ -38,11 +38,28 @@ pytestmark = pytest.mark.timeout(180)
 
 GAME_NAMES = [g.env_name for g in GAMES]
 MODULES = {name: importlib.import_module(f"mame_zoo.games.{name}") for name in GAME_NAMES}
-FRAME_SHAPES = {name: ((256, 160) if name == "combat_tank_v0" else (210, 160)) for name in GAME_NAMES}
-MINIMAL_ACTIONS = {"boxing_v0": 18, "pong_v0": 6, "tennis_v0": 18, "surround_v0": 5, "ice_hockey_v0": 18,
-                   "combat_tank_v0": 18, "warlords_v0": 6}
-AGENTS = {name: ["first_0", "second_0"] for name in GAME_NAMES}
-AGENTS["warlords_v0"] = ["first_0", "second_0", "third_0", "fourth_0"]
+# PettingZoo's spaces and agents for each env (pettingzoo.atari, 1.27), checked here on MAME
+MINIMAL_ACTIONS = {
+    "basketball_pong_v0": 6, "boxing_v0": 18, "combat_plane_v0": 18, "combat_tank_v0": 18, "double_dunk_v0": 18,
+    "entombed_competitive_v0": 18, "entombed_cooperative_v0": 18,
+    "flag_capture_v0": 10, "foozpong_v0": 6,
+    "ice_hockey_v0": 18, "joust_v0": 18, "mario_bros_v0": 18, "maze_craze_v0": 18, "othello_v0": 10, "pong_v0": 6,
+    "quadrapong_v0": 6, "space_invaders_v0": 6, "space_war_v0": 18, "surround_v0": 5, "tennis_v0": 18,
+    "video_checkers_v0": 5, "volleyball_pong_v0": 6, "warlords_v0": 6, "wizard_of_wor_v0": 9,
+}
+LINES = {
+    "basketball_pong_v0": 210, "boxing_v0": 210, "combat_plane_v0": 256, "combat_tank_v0": 256, "double_dunk_v0": 210,
+    "entombed_competitive_v0": 210, "entombed_cooperative_v0": 210,
+    "flag_capture_v0": 210, "foozpong_v0": 210,
+    "ice_hockey_v0": 210, "joust_v0": 210, "mario_bros_v0": 210, "maze_craze_v0": 250, "othello_v0": 210,
+    "pong_v0": 210, "quadrapong_v0": 210, "space_invaders_v0": 210, "space_war_v0": 250, "surround_v0": 210,
+    "tennis_v0": 210, "video_checkers_v0": 210, "volleyball_pong_v0": 210, "warlords_v0": 210,
+    "wizard_of_wor_v0": 210,
+}
+FRAME_SHAPES = {name: (LINES[name], 160) for name in GAME_NAMES}
+AGENTS = {name: ["first_0", "second_0", "third_0", "fourth_0"][:n] for name, n in {
+    name: 4 if name in ("foozpong_v0", "quadrapong_v0", "volleyball_pong_v0", "warlords_v0") else 2
+    for name in GAME_NAMES}.items()}
 
 
 def bcd(value: int) -> int:
@@ -518,6 +535,12 @@ def test_games_command_lists_every_game(capsys: pytest.CaptureFixture[str]) -> N
     assert set(lines) == set(mame_zoo.names())
     assert "actions:    18" in lines["boxing_v0"] and "first_0, second_0, third_0, fourth_0" in lines["warlords_v0"]
     assert "actions: 9 x 10" in lines["sfiii3n_v0"]  # a MultiDiscrete space
+    # every one of PettingZoo's Atari environments (pettingzoo/atari/all_modules.py), by name
+    from pettingzoo.atari.all_modules import atari_environments
+
+    pettingzoo = {name.split("/")[1].rsplit("_v", 1)[0] for name in atari_environments}
+    assert len(pettingzoo) == 24 and {f"{n}_v0" for n in pettingzoo} <= set(lines)
+    assert "settings: num_players" in lines["foozpong_v0"]
 
 
 def test_defaults_are_pettingzoo_atari_defaults() -> None:

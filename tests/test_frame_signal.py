@@ -25,11 +25,13 @@ SIGNAL, TAPS = MACHINES["atari2600"]
 PADDLES = ("-joyport1", "pad", "-joyport2", "pad")
 
 
-def signalled(mame: str, game: str = "boxing", options: tuple[str, ...] = (), system: str = "a2600") -> Bridge:
-    """A 2600 bridge stepping on VSYNC-off, every built-in tap of its controls installed, RAM read each step."""
+def signalled(mame: str, game: str = "boxing", options: tuple[str, ...] = (), system: str = "a2600",
+              longest: int = 0) -> Bridge:
+    """A 2600 bridge stepping on VSYNC-off (frames bounded by ``longest`` MAME frames), every built-in tap of its
+    controls installed, RAM read each step."""
     bridge = Bridge(MachineConfig(system, {"cart": atari_rom(game)}, (), options), mame=mame)
     space = bridge.space()
-    bridge.set_signal(space.id, SIGNAL.address, SIGNAL.mask, Edge.FALL, SIGNAL.mirror)
+    bridge.set_signal(space.id, SIGNAL.address, SIGNAL.mask, Edge.FALL, SIGNAL.mirror, longest)
     ports = {f.port for f in bridge.inputs()}
     for (port, name), tap in TAPS.items():
         if port in ports:
@@ -188,13 +190,19 @@ def test_a_game_file_declares_its_frame() -> None:
     from mame_zoo.errors import InvalidGameSpec
     from mame_zoo.games.atari import GAMES
 
-    assert all(g.frame_signal == SIGNAL and g.input_taps == TAPS for g in GAMES)
+    from dataclasses import replace
+
+    bounded = {"entombed_competitive", "entombed_cooperative"}  # [frame] longest = 4
+    assert all(g.frame_signal == (replace(SIGNAL, longest=4) if g.name in bounded else SIGNAL)
+               and g.input_taps == TAPS for g in GAMES)
     base = ('[game]\nname = "g"\n[machine]\nsystem = "a2600"\nmedia = { cart = "ale:boxing" }\n[screen]\n'
             'size = [10, 10]\n[actions]\ntable = "atari"\n[[agents]]\nname = "a"\n'
             'buttons.fire = [":joyport1:joy:JOY", "P1 Button 1"]\n')
     custom = loads_game(base + '[frame]\nsignal = { address = 0x10, mask = 0x80, edge = "rise" }\n'
                         'taps = [{ input = [":SWB", "Reset Game"], address = 0x282, mask = 1, mirror = 0x100 }]\n')
     assert custom.frame_signal == FrameSignal(0x10, 0x80, "rise")
+    bounded_file = loads_game(base + '[frame]\nmachine = "atari2600"\nlongest = 3\n')
+    assert bounded_file.frame_signal == replace(SIGNAL, longest=3)
     assert custom.input_taps == {(":SWB", "Reset Game"): InputTap(0x282, 1, True, 0x100)}
     assert loads_game(base).frame_signal is None
     for bad, message in (('machine = "c64"', "no built-in machine 'c64'"),
@@ -204,3 +212,23 @@ def test_a_game_file_declares_its_frame() -> None:
             loads_game(base + "[frame]\n" + bad + "\n")
     with pytest.raises(InvalidGameSpec, match="edge"):
         FrameSignal(0, 2, "up")
+
+
+def test_a_frame_without_vsync_ends_at_the_longest(mame_binary: str) -> None:
+    """Entombed's title screen loops without VSYNC while the first player holds FIRE (its loop count seeds the
+    maze): each such step ends at MAME's ``longest``-th frame end (Stella cuts at 25000 instructions; without a
+    bound the step would never end). Released, steps are one VSYNC frame each again. The game files ask for it."""
+    from mame_zoo.games.atari import BY_NAME
+
+    assert BY_NAME["entombed_competitive"].frame_signal.longest == 4  # type: ignore[union-attr]
+    assert SIGNAL.longest == 0  # not the machine's default: Boxing's power-on frames would count otherwise
+    bridge = signalled(mame_binary, "entombed", longest=4)
+    with bridge:
+        start(bridge)
+        fire = field(bridge, "P1 Button 1")
+        numbers = [bridge.step(1, frame=False).frame_number]
+        numbers += [bridge.step(1, {fire: 1}, frame=False).frame_number for _ in range(4)]
+        numbers += [bridge.step(1, {fire: 0}, frame=False).frame_number for _ in range(4)]
+        steps = np.diff(numbers).tolist()
+        assert steps[1:4] == [4, 4, 4], steps
+        assert steps[-3:] == [1, 1, 1], steps

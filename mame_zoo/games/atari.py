@@ -52,12 +52,17 @@ PADDLE_START, PADDLE_MIN, PADDLE_MAX, PADDLE_DELTA = 408823, 27450, 790196, 2300
 
 
 # --- the suite ---------------------------------------------------------------------------------------
-BOXING = load_builtin("boxing")
-PONG = load_builtin("pong")
-TENNIS = load_builtin("tennis")
-SURROUND = load_builtin("surround")
-ICE_HOCKEY = load_builtin("ice_hockey")
-COMBAT_TANK = load_builtin("combat_tank")
-WARLORDS = load_builtin("warlords")
-
-GAMES: tuple[DeclarativeGame, ...] = (BOXING, PONG, TENNIS, SURROUND, ICE_HOCKEY, COMBAT_TANK, WARLORDS)
+#: PettingZoo's Atari environments (``pettingzoo/atari/all_modules.py``), by their game files' names
+NAMES = ("basketball_pong", "boxing", "combat_plane", "combat_tank", "double_dunk", "entombed_competitive",
+         "entombed_cooperative", "flag_capture", "foozpong", "ice_hockey", "joust", "mario_bros", "maze_craze",
+         "othello", "pong", "quadrapong", "space_invaders", "space_war", "surround", "tennis", "video_checkers",
+         "volleyball_pong", "warlords", "wizard_of_wor")
+GAMES: tuple[DeclarativeGame, ...] = tuple(load_builtin(name) for name in NAMES)
+BY_NAME: dict[str, DeclarativeGame] = {game.name: game for game in GAMES}
+BOXING = BY_NAME["boxing"]
+PONG = BY_NAME["pong"]
+TENNIS = BY_NAME["tennis"]
+SURROUND = BY_NAME["surround"]
+ICE_HOCKEY = BY_NAME["ice_hockey"]
+COMBAT_TANK = BY_NAME["combat_tank"]
+WARLORDS = BY_NAME["warlords"]

@@ -1,12 +1,13 @@
 """Ice Hockey for 2+ agents on MAME's Atari 2600 driver: ``mame_zoo.games.ice_hockey_v0``.
 
 Drop-in for ``pettingzoo.atari``: the same agents, minimal action set, rewards and terminal rule. The page
-``docs/games/ice_hockey_v0.md`` is generated from the declaration (``mame_zoo.games.atari.ICE_HOCKEY``).
+``docs/games/ice_hockey_v0.md`` is generated from the declaration (``mame_zoo/games/data/ice_hockey.toml``).
 """
 
 from mame_zoo.env import make_factories
-from mame_zoo.games.atari import ICE_HOCKEY as GAME
+from mame_zoo.games.atari import BY_NAME
 
+GAME = BY_NAME["ice_hockey"]
 parallel_env, raw_env, env = make_factories(GAME)
 
 __all__ = ["GAME", "env", "parallel_env", "raw_env"]

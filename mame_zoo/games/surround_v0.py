@@ -1,12 +1,13 @@
 """Surround for 2+ agents on MAME's Atari 2600 driver: ``mame_zoo.games.surround_v0``.
 
 Drop-in for ``pettingzoo.atari``: the same agents, minimal action set, rewards and terminal rule. The page
-``docs/games/surround_v0.md`` is generated from the declaration (``mame_zoo.games.atari.SURROUND``).
+``docs/games/surround_v0.md`` is generated from the declaration (``mame_zoo/games/data/surround.toml``).
 """
 
 from mame_zoo.env import make_factories
-from mame_zoo.games.atari import SURROUND as GAME
+from mame_zoo.games.atari import BY_NAME
 
+GAME = BY_NAME["surround"]
 parallel_env, raw_env, env = make_factories(GAME)
 
 __all__ = ["GAME", "env", "parallel_env", "raw_env"]

@@ -1,0 +1,13 @@
+"""Basketball (Video Olympics) on MAME's Atari 2600 driver: ``mame_zoo.games.basketball_pong_v0``.
+
+Drop-in for ``pettingzoo.atari``: the same agents, minimal action set, rewards, terminal rule and settings. Its
+page ``docs/games/basketball_pong_v0.md`` is generated from its game file, ``mame_zoo/games/data/basketball_pong.toml``.
+"""
+
+from mame_zoo.env import make_factories
+from mame_zoo.games.atari import BY_NAME
+
+GAME = BY_NAME["basketball_pong"]
+parallel_env, raw_env, env = make_factories(GAME)
+
+__all__ = ["GAME", "env", "parallel_env", "raw_env"]

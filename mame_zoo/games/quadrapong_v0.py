@@ -1,0 +1,13 @@
+"""Quadrapong (Video Olympics) on MAME's Atari 2600 driver: ``mame_zoo.games.quadrapong_v0``.
+
+Drop-in for ``pettingzoo.atari``: the same agents, minimal action set, rewards, terminal rule and settings. Its
+page ``docs/games/quadrapong_v0.md`` is generated from its game file, ``mame_zoo/games/data/quadrapong.toml``.
+"""
+
+from mame_zoo.env import make_factories
+from mame_zoo.games.atari import BY_NAME
+
+GAME = BY_NAME["quadrapong"]
+parallel_env, raw_env, env = make_factories(GAME)
+
+__all__ = ["GAME", "env", "parallel_env", "raw_env"]

@@ -1,0 +1,13 @@
+"""Wizard of Wor on MAME's Atari 2600 driver: ``mame_zoo.games.wizard_of_wor_v0``.
+
+Drop-in for ``pettingzoo.atari``: the same agents, minimal action set, rewards, terminal rule and settings. Its
+page ``docs/games/wizard_of_wor_v0.md`` is generated from its game file, ``mame_zoo/games/data/wizard_of_wor.toml``.
+"""
+
+from mame_zoo.env import make_factories
+from mame_zoo.games.atari import BY_NAME
+
+GAME = BY_NAME["wizard_of_wor"]
+parallel_env, raw_env, env = make_factories(GAME)
+
+__all__ = ["GAME", "env", "parallel_env", "raw_env"]
