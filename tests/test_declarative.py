@@ -202,6 +202,29 @@ def test_settings_choose_the_mode_the_start_selects_and_the_agents() -> None:
             game_from(text2)
 
 
+@pytest.mark.no_mame
+def test_a_mode_table_chooses_the_mode_of_a_combination() -> None:
+    """Pong's num_players x game_version and Combat's (is_invisible, billiard_hit) + has_maze: PettingZoo's tables."""
+    pong, combat = atari.PONG, atari.COMBAT_TANK
+    assert pong.settings() == {"num_players": 2, "game_version": "classic"} and pong.game_mode == 4
+    assert pong.agents == ("first_0", "second_0")
+    quadra = pong.with_settings(num_players=4, game_version="quadrapong")
+    assert quadra.game_mode == 33 and quadra.start[-1].value == 32 and len(quadra.agents) == 4
+    assert pong.with_settings(game_version="basketball").game_mode == 45
+    with pytest.raises(ValueError, match="no game mode for num_players=2, game_version='quadrapong'"):
+        pong.with_settings(game_version="quadrapong")
+    assert combat.game_mode == 9 and combat.with_settings(has_maze=False, is_invisible=True).game_mode == 13
+    table = ('[mode]\ndefault = 1\ntable = [{ when = { fast = true }, mode = 5 }, { when = { fast = false }, '
+             'mode = 2 }]\n[settings.fast]\ndefault = false\nchoices = { false = {}, true = { add = 1 } }\n')
+    game = game_from(BASE + table)
+    assert game.game_mode == 2 and game.with_settings(fast=True).game_mode == 6  # the table's mode, then the adds
+    for text, message in [(table.replace("{ fast = true }", "{ slow = true }"), "no setting 'slow'"),
+                          (table.replace("{ fast = true }", "{ fast = 1 }"), "1 is not one of False, True"),
+                          (table.replace("mode = 5", "mode = -5"), "mode.table[0].mode")]:
+        with pytest.raises(InvalidGameSpec, match=re.escape(message)):
+            game_from(BASE + text)
+
+
 # --- 2. the generic rules (pure Python) ----------------------------------------------------------------------
 RULES = BASE.replace('[[rewards]]\nkind = "delta"\nagent = "p1"\nvar = "a"\n', "") + """
 [vars.c]

@@ -97,6 +97,8 @@ class DeclarativeGame(Game):
     mode_default: int | None = None  # [mode] default: the game mode before settings
     mode_offset: int = 0  # [mode] offset: a start step with until ... equal = "mode" waits for mode + offset
     mode_steps: tuple[int, ...] = ()  # indices of those steps in start_sequence
+    #: [mode] table: (settings, mode) pairs; the first whose settings all hold gives the mode (before any add)
+    mode_table: tuple[tuple[Mapping[str, Any], int], ...] = ()
     game_mode: int | None = None  # the mode the settings chose
     num_agents: int | None = None  # how many of the file's agents play (None: all)
 
@@ -127,6 +129,13 @@ class DeclarativeGame(Game):
             mode = choice.mode if choice.mode is not None else mode
             add += choice.add
             agents = choice.agents if choice.agents is not None else agents
+        if self.mode_table:
+            mode = next((m for when, m in self.mode_table if all(chosen[k] == v for k, v in when.items())), None)
+            if mode is None:
+                raise InvalidOption(f"{self.env_name} has no game mode for "
+                                    f"{', '.join(f'{k}={v!r}' for k, v in chosen.items())}; its table has: "
+                                    + "; ".join(", ".join(f"{k}={v!r}" for k, v in when.items())
+                                                for when, _ in self.mode_table))
         if mode is None:
             return replace(self, chosen=chosen, num_agents=agents)
         mode += add

@@ -579,11 +579,13 @@ def _uses_mode(step: Any) -> bool:
     return isinstance(test, dict) and test.get("equal") == "mode"
 
 
-def _settings(ctx: _Ctx, top: Mapping[str, Any], agents: int) -> tuple[tuple[Setting, ...], int | None, int]:
-    """``[settings.NAME]`` tables and ``[mode]``: (settings, mode default, mode offset)."""
+def _settings(ctx: _Ctx, top: Mapping[str, Any], agents: int,
+              ) -> tuple[tuple[Setting, ...], int | None, int, tuple[tuple[dict[str, Any], int], ...]]:
+    """``[settings.NAME]`` tables and ``[mode]``: (settings, mode default, mode offset, mode table)."""
     mode_default, offset = None, 0
+    m: dict[str, Any] = {}
     if "mode" in top:
-        m = _table(ctx, top["mode"], "mode", ("default", "offset"), ("default",))
+        m = _table(ctx, top["mode"], "mode", ("default", "offset", "table"), ("default",))
         mode_default = _int(ctx, m["default"], "mode.default", 0)
         offset = _int(ctx, m.get("offset", 0), "mode.offset")
     raw = top.get("settings", {})
@@ -621,7 +623,23 @@ def _settings(ctx: _Ctx, top: Mapping[str, Any], agents: int) -> tuple[tuple[Set
         if default not in choices:
             ctx.fail(f"{key}.default", f"{default!r} is not one of its choices ({', '.join(map(repr, choices))})")
         settings.append(Setting(name, default, choices, _str(ctx, t.get("doc", ""), f"{key}.doc")))
-    return tuple(settings), mode_default, offset
+    table = []
+    raw_table = m.get("table", [])
+    if not isinstance(raw_table, list):
+        ctx.fail("mode.table", "must be a list of { when = { SETTING = VALUE, ... }, mode = N } tables")
+    specs = {st.name: st for st in settings}
+    for i, entry in enumerate(raw_table):
+        key = f"mode.table[{i}]"
+        e = _table(ctx, entry, key, ("when", "mode"), ("when", "mode"))
+        if not isinstance(e["when"], dict) or not e["when"]:
+            ctx.fail(f"{key}.when", "must name settings and their values: { num_players = 2, ... }")
+        for name, value in e["when"].items():
+            if name not in specs:
+                ctx.fail(f"{key}.when.{name}", f"no setting {name!r}; [settings] has: {', '.join(specs) or '(none)'}")
+            if value not in specs[name].choices or type(value) is not type(specs[name].default):
+                ctx.fail(f"{key}.when.{name}", f"{value!r} is not one of {', '.join(map(repr, specs[name].choices))}")
+        table.append((dict(e["when"]), _int(ctx, e["mode"], f"{key}.mode", 0)))
+    return tuple(settings), mode_default, offset, tuple(table)
 
 
 def build_game(data: Mapping[str, Any], source: str, base: Path | None) -> DeclarativeGame:
@@ -715,7 +733,7 @@ def build_game(data: Mapping[str, Any], source: str, base: Path | None) -> Decla
         players.append(Wiring(aname, wired, dial_field, out))
     agent_names = [p.name for p in players]
 
-    settings, mode_default, mode_offset = _settings(ctx, top, len(players))
+    settings, mode_default, mode_offset, mode_table = _settings(ctx, top, len(players))
     raw_start = top.get("start", {})
     s = _table(ctx, raw_start, "start", ("sequence", "restart", "single_agent", "single_agent_restart", "state"))
     for part in ("restart", "single_agent", "single_agent_restart"):
@@ -778,7 +796,7 @@ def build_game(data: Mapping[str, Any], source: str, base: Path | None) -> Decla
         minimal=minimal, full=full, dial=dial, ruleset=ruleset, python_rules=python_rules,
         options=tuple(st.name for st in settings), setting_specs=settings,
         chosen={st.name: st.default for st in settings}, mode_default=mode_default, mode_offset=mode_offset,
-        mode_steps=tuple(mode_steps), **common)
+        mode_steps=tuple(mode_steps), mode_table=mode_table, **common)
     return game.with_settings()  # the defaults' mode into the start sequence
 
 
