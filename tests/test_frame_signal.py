@@ -185,12 +185,12 @@ def test_bad_signals_and_taps_are_refused(boxing: Bridge) -> None:
 
 def test_a_game_file_declares_its_frame() -> None:
     """Pure logic: the format's [frame] section, its built-in machine, and its errors."""
+    from dataclasses import replace
+
     from mame_zoo.core.ops import FrameSignal
     from mame_zoo.declarative import loads_game
     from mame_zoo.errors import InvalidGameSpec
     from mame_zoo.games.atari import GAMES
-
-    from dataclasses import replace
 
     bounded = {"entombed_competitive", "entombed_cooperative"}  # [frame] longest = 4
     assert all(g.frame_signal == (replace(SIGNAL, longest=4) if g.name in bounded else SIGNAL)
