@@ -139,6 +139,12 @@ def test_single_agent_start_restart_and_rules() -> None:
                            "only the last step of a restart")]:
         with pytest.raises(InvalidGameSpec, match=re.escape(message)):
             game_from(BASE.replace(seq, text))
+    # a reward rule for the multi-agent game only
+    marked = game_from(BASE.replace(seq, single).replace('var = "a"\n', 'var = "a"\nsingle_agent = false\n'))
+    assert len(marked.ruleset.rewards) == 1  # type: ignore[union-attr]
+    assert marked.with_single_agent().rules().spec.rewards == ()  # type: ignore[attr-defined]
+    with pytest.raises(InvalidGameSpec, match=re.escape("rewards[0].single_agent")):
+        game_from(BASE.replace('var = "a"\n', 'var = "a"\nsingle_agent = 2\n'))
     # Tennis: Multi-Agent-ALE's stall penalty in the two-player game, none in ale-py's 1-player game
     assert atari.TENNIS.rules().stall_penalty is True  # type: ignore[attr-defined]
     assert atari.TENNIS.with_single_agent().rules().stall_penalty is False  # type: ignore[attr-defined]

@@ -232,7 +232,8 @@ class DeclarativeGame(Game):
         if self.python_rules is not None:
             return self.python_rules.build(self.single_agent)
         assert self.ruleset is not None
-        return DeclarativeRules(self.ruleset, len(self.agents))
+        ruleset = self.ruleset.for_single_agent() if self.single_agent else self.ruleset
+        return DeclarativeRules(ruleset, len(self.agents))
 
     def frame_shape(self) -> tuple[int, int]:
         """(height, width) of the observed screen, from [screen]."""

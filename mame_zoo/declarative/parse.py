@@ -779,7 +779,10 @@ def build_game(data: Mapping[str, Any], source: str, base: Path | None) -> Decla
         raw_rewards = top.get("rewards", [])
         if not isinstance(raw_rewards, list):
             ctx.fail("rewards", "must be [[rewards]] tables")
-        rewards = tuple(_reward(ctx, r, f"rewards[{i}]", agent_names, named, has_outs)
+        multi_only = tuple(i for i, r in enumerate(raw_rewards) if isinstance(r, dict)
+                           and not _bool(ctx, r.get("single_agent", True), f"rewards[{i}].single_agent"))
+        rewards = tuple(_reward(ctx, {k: v for k, v in r.items() if k != "single_agent"} if isinstance(r, dict)
+                                else r, f"rewards[{i}]", agent_names, named, has_outs)
                         for i, r in enumerate(raw_rewards))
         done_t = _table(ctx, top.get("done", {}), "done", ("when", "agents_left"))
         done = _condition(ctx, done_t["when"], "done.when", named) if "when" in done_t else None
@@ -787,7 +790,7 @@ def build_game(data: Mapping[str, Any], source: str, base: Path | None) -> Decla
         if left is not None and not has_outs:
             ctx.fail("done.agents_left", "needs an 'out' condition on the [[agents]]")
         ruleset = RuleSet(tuple(agent_names), {n: d for n, (_, d) in named.items()}, rewards,
-                          tuple(p.out for p in players), done, left)
+                          tuple(p.out for p in players), done, left, multi_only)
 
     game = DeclarativeGame(
         players=tuple(players), vars={n: v for n, (v, _) in named.items()},

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import operator
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mame_zoo.core.game import Rules
@@ -221,6 +221,12 @@ class RuleSet:
     outs: tuple[Condition | None, ...] = ()
     done: Condition | None = None
     agents_left: int | None = None
+    multi_only: tuple[int, ...] = ()  # indices of rewards the 1-player form leaves out ([[rewards]] single_agent)
+
+    def for_single_agent(self) -> RuleSet:
+        """The rules of the 1-player form: without the rewards marked ``single_agent = false``."""
+        kept = tuple(r for i, r in enumerate(self.rewards) if i not in self.multi_only)
+        return replace(self, rewards=kept, multi_only=())
 
     def describe(self) -> str:
         """The rules in words (used for the docs when the file gives no ``rules_doc``)."""
