@@ -111,7 +111,9 @@ def ale_env(env_name: str, **settings: Any) -> Any:
 
 
 #: mame_zoo environment -> ale-py's single-player game of the same cartridge (its default mode and difficulty)
-ALE_SINGLE = {"boxing_v0": "Boxing", "tennis_v0": "Tennis", "surround_v0": "Surround", "ice_hockey_v0": "IceHockey"}
+ALE_SINGLE = {"boxing_v0": "Boxing", "tennis_v0": "Tennis", "surround_v0": "Surround", "ice_hockey_v0": "IceHockey",
+              "pong_v0": "Pong", "double_dunk_v0": "DoubleDunk", "othello_v0": "Othello",
+              "video_checkers_v0": "VideoCheckers", "space_invaders_v0": "SpaceInvaders", "mario_bros_v0": "MarioBros"}
 
 
 class OneAgent:

@@ -121,7 +121,7 @@ def test_builtin_boxing_declares_what_multi_agent_ale_reads() -> None:
     assert single.start == (Wait(59), Hold({atari.RESET: 1}, 4))
     assert single.restart == (Hold({atari.RESET: 1}, 3, observed=True),)
     with pytest.raises(ValueError, match="1-player"):
-        atari.PONG.with_single_agent()
+        atari.WARLORDS.with_single_agent()
 
 
 

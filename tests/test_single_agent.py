@@ -27,9 +27,10 @@ def test_registered_ids() -> None:
     ids = {k for k in gymnasium.registry if k.startswith("mame_zoo/")}
     assert BOXING in ids
     # only games with a 1-player mode against the console are registered
-    assert "mame_zoo/Pong-v0" not in ids and "mame_zoo/Warlords-v0" not in ids
+    assert "mame_zoo/Pong-v0" in ids and "mame_zoo/SpaceInvaders-v0" in ids
+    assert "mame_zoo/Warlords-v0" not in ids and "mame_zoo/Joust-v0" not in ids
     with pytest.raises(ValueError):
-        SingleAgentEnv("pong_v0")
+        SingleAgentEnv("warlords_v0")
 
 
 def test_check_env(closing: Callable) -> None:
@@ -144,7 +145,7 @@ OFFSET_BYTES = {"boxing_v0": ((0xE3, 0xE5, 0xEB, 0xED), 12)}
 
 
 @pytest.mark.skipif(ale_reference.reference_missing() is not None, reason=str(ale_reference.reference_missing()))
-@pytest.mark.parametrize("env_name", ["boxing_v0", "tennis_v0"])
+@pytest.mark.parametrize("env_name", ["boxing_v0", "tennis_v0", "othello_v0", "space_invaders_v0"])
 def test_equals_ale_single_player(env_name: str) -> None:
     """The same random actions in ``mame_zoo/<Game>-v0`` and ale-py's ``ALE/<Game>-v5`` (one frame per step, no
     sticky actions): the same reward on every step, the same end and the same RAM after reset and every step."""

@@ -18,11 +18,11 @@ from mame_zoo.registry import REGISTRY, add, resolve
 #: ``mame_zoo/<Game>-v<N>``). Names and flags are checked against the games' declarations in tests/test_registry.py.
 SHIPPED: dict[str, bool] = {
     "basketball_pong_v0": False, "boxing_v0": True, "combat_plane_v0": False, "combat_tank_v0": False,
-    "double_dunk_v0": False, "entombed_competitive_v0": False, "entombed_cooperative_v0": False,
-    "flag_capture_v0": False, "foozpong_v0": False, "ice_hockey_v0": True, "joust_v0": False, "mario_bros_v0": False,
-    "maze_craze_v0": False, "othello_v0": False, "pong_v0": False, "quadrapong_v0": False, "sfiii3n_v0": True,
-    "space_invaders_v0": False, "space_war_v0": False, "surround_v0": True, "tennis_v0": True,
-    "video_checkers_v0": False, "volleyball_pong_v0": False, "warlords_v0": False, "wizard_of_wor_v0": False,
+    "double_dunk_v0": True, "entombed_competitive_v0": False, "entombed_cooperative_v0": False,
+    "flag_capture_v0": False, "foozpong_v0": False, "ice_hockey_v0": True, "joust_v0": False, "mario_bros_v0": True,
+    "maze_craze_v0": False, "othello_v0": True, "pong_v0": True, "quadrapong_v0": False, "sfiii3n_v0": True,
+    "space_invaders_v0": True, "space_war_v0": False, "surround_v0": True, "tennis_v0": True,
+    "video_checkers_v0": True, "volleyball_pong_v0": False, "warlords_v0": False, "wizard_of_wor_v0": False,
 }
 for _name in SHIPPED:
     add(_name, f"mame_zoo.games.{_name}")

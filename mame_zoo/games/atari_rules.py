@@ -72,11 +72,14 @@ class OthelloRules(Rules):
         max_turn_time: ALE's ``max_turn_time`` (its default 60 * 10; 0 switches the penalty off).
         start_count: the timer's value at the first observation (ALE's reset ran 13 stepped frames: 3 Select
             presses, 8 soft-reset frames, 2 idle frames).
+        end_after: the game is over once 0xC0 has been 0 for more than this many frames (Multi-Agent-ALE's 75;
+            ale-py's 1-player Othello.cpp: 50).
     """
 
-    def __init__(self, max_turn_time: int = 600, start_count: int = 13) -> None:
+    def __init__(self, max_turn_time: int = 600, start_count: int = 13, end_after: int = 75) -> None:
         self.max_turn_time = max_turn_time
         self.start_count = start_count
+        self.end_after = end_after
 
     def reset(self, values: Mapping[str, int]) -> None:
         """Read the scores at the start of an episode."""
@@ -100,7 +103,7 @@ class OthelloRules(Rules):
             else:
                 rewards[1] = -1.0
             self.turn_count = 0
-        return FrameOutcome(rewards, self.inactive > 75)
+        return FrameOutcome(rewards, self.inactive > self.end_after)
 
 
 #: Video Checkers' board: the 32 dark squares' RAM bytes (0x88, 0x91 and 0x9A are not squares)
