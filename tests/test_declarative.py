@@ -219,6 +219,9 @@ def test_a_mode_table_chooses_the_mode_of_a_combination() -> None:
     assert pong.with_settings(game_version="basketball").game_mode == 45
     with pytest.raises(ValueError, match="no game mode for num_players=2, game_version='quadrapong'"):
         pong.with_settings(game_version="quadrapong")
+    assert pong.with_single_agent().agents == ("first_0",)  # ale-py's default mode: the settings must be too
+    with pytest.raises(ValueError, match="game_version='hockey' set"):
+        pong.with_settings(game_version="hockey").with_single_agent()
     assert combat.game_mode == 9 and combat.with_settings(has_maze=False, is_invisible=True).game_mode == 13
     table = ('[mode]\ndefault = 1\ntable = [{ when = { fast = true }, mode = 5 }, { when = { fast = false }, '
              'mode = 2 }]\n[settings.fast]\ndefault = false\nchoices = { false = {}, true = { add = 1 } }\n')

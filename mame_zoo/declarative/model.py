@@ -247,6 +247,10 @@ class DeclarativeGame(Game):
         """The 1-player variant: the first agent plays against the machine's own opponent."""
         if self.single_agent_sequence is None:
             raise InvalidOption(f"{self.env_name} has no 1-player mode against the machine (no [start] single_agent)")
+        changed = {s.name: self.chosen[s.name] for s in self.setting_specs if self.chosen[s.name] != s.default}
+        if changed:
+            raise InvalidOption(f"{self.env_name}: {', '.join(f'{k}={v!r}' for k, v in changed.items())} set(s) the "
+                                "multi-agent game's mode; the 1-player form plays ale-py's default mode, without them")
         return replace(self, single_agent=True)
 
 
