@@ -2,16 +2,21 @@
 -- Loaded with -autoboot_script. Knows no game. Never compiles or runs received text: strings are only
 -- used as table keys (port/field/device/space names) or file paths (save states).
 
--- MAME re-runs the autoboot script after a machine reset (soft_reset); the first instance keeps serving.
-if MAME_ZOO_BRIDGE_LOADED then return end
+-- MAME re-runs the autoboot script after a machine reset (soft_reset), before the CPU's first instruction: the
+-- first instance keeps serving, and restarts there what RESTART armed (a timer, where scanlines start).
+if MAME_ZOO_BRIDGE_LOADED then
+  if MAME_ZOO_AFTER_RESET then MAME_ZOO_AFTER_RESET() end
+  return
+end
 MAME_ZOO_BRIDGE_LOADED = true
 
-local PROTOCOL_VERSION = 2
+local PROTOCOL_VERSION = 3
 
 local OP_STEP, OP_SET_READS, OP_READ, OP_WRITE, OP_FIELD, OP_SPACE = 1, 2, 3, 4, 5, 6
 local OP_INPUTS, OP_SAVE, OP_LOAD, OP_SOFT_RESET, OP_EXIT, OP_MAP = 7, 8, 9, 10, 11, 12
-local OP_SIGNAL, OP_TAP = 13, 14
+local OP_SIGNAL, OP_TAP, OP_CHARGE, OP_BUS, OP_RESTART = 13, 14, 15, 16, 17
 local EDGE_FALL, EDGE_RISE = 0, 1
+local BUS_STELLA_6502 = 1
 local ST_OK, ST_ERROR, ST_FATAL = 0, 1, 2
 local E_INPUT, E_ADDRESS, E_REQUEST, E_STATE = 1, 2, 3, 4
 local F_FRAME, F_MAXPOOL = 1, 2
@@ -30,37 +35,57 @@ local TYPES = {
 }
 
 local spack, sunpack = string.pack, string.unpack
+local floor = math.floor
 local machine = manager.machine
 local fin = assert(io.open(assert(os.getenv("MAME_ZOO_IN"), "MAME_ZOO_IN not set"), "rb"))
 local fout = assert(io.open(assert(os.getenv("MAME_ZOO_OUT"), "MAME_ZOO_OUT not set"), "wb"))
 fout:setvbuf("full") -- C stdio's own buffer (Lua cannot give it a size): a reply leaves in a few writes
--- A frame step leaves ~300 KB of garbage: let the heap grow before collecting, so MAME does not stop for a
--- full collection every few steps.
-collectgarbage("setpause", 1000)
+-- A frame step leaves ~160 KB of garbage. The collector does not run on its own: serve() gives it a step's worth
+-- of work right after each reply, while Python handles the reply and emulation waits anyway.
+collectgarbage("stop")
+local gc_step_kb = 1024
 
 local screen = nil
 for _, s in pairs(machine.screens) do screen = s; break end
 
-local fields, spaces = {}, {} -- id -> object, handed out by FIELD / SPACE
+local fields, spaces, devices = {}, {}, {} -- id -> object, handed out by FIELD / SPACE (devices: the space's)
 local readers = {}            -- the current read set (compiled)
 local needs_every_frame = false
 local remaining, step_frames, step_flags, step_seq = 0, 0, 0, 0
 local pool_px = nil           -- the second-to-last frame of a MAXPOOL step
 local dead = false
--- The frame signal (SIGNAL): write taps whose edge ends a frame instead of MAME's frame end; input taps (TAP)
--- put a field's value into the bits the game reads, at once (MAME latches set_value at its own frame end).
+-- Input changes of the running step that apply later than its first frame (STEP's frame > 0), in frame order;
+-- kept in arrays that are reused from step to step.
+local later_frame, later_field, later_value, later_id = {}, {}, {}, {}
+local later_n, later_i = 0, 1
+-- The frame signal (SIGNAL): write taps whose edge ends a frame instead of MAME's frame end; input taps (TAP,
+-- CHARGE) put a field's value into the bits the game reads, at once (MAME takes digital values in at its own
+-- frame end).
 local signal_taps = nil       -- the installed write taps (kept referenced: a collected tap is removed)
 local signal_level = false
 local signal_longest = 0      -- a frame also ends at this many MAME frame ends without the signal (0: never)
 local since_signal = 0        -- MAME frame ends since the last frame end
-local input_taps = {}         -- installed read taps
+local limit_taps = nil        -- SIGNAL's length limit: write taps ending a frame that has run too many lines
+local limit_lines, line_cycles = 0, 0
+local limit_at = math.huge    -- the time (seconds) from which a limit-range write ends the frame
+local cpu_hz = 0              -- the clock whose cycles SIGNAL's limit and CHARGE count
+local frame_start = 0.0       -- when the current frame began (seconds): its signal, its limit or a reset
+local last_end = -1.0         -- when the last frame ended: one write never ends two frames
+local input_taps = {}         -- installed read taps (TAP, CHARGE, BUS)
 local tapped = {}             -- field id -> the value the taps apply (sticky, like the field's)
+local triggers = {}           -- CHARGE's triggers: key -> { level = bool, release = seconds }
+local line_origin = 0.0       -- where the CPU's scanlines start (seconds): its first instruction after a reset
+local refreshing = false      -- inside pixels(): MAME frame_done callbacks from its screen updates are no frames
 
 -- A rejected request: reported to Python, the session goes on.
 local Reject = {}
 local function reject(kind, message) error(setmetatable({ kind = kind, message = message }, Reject), 0) end
 
 local function str(s) return spack("<s2", s) end
+
+-- Emulated time in seconds; inside a memory tap it is the running CPU's own time, exact to the cycle.
+local function now() return machine.time:as_double() end
+local function cycles(seconds) return floor(seconds * cpu_hz + 0.5) end
 
 -- Decode request fields; a body that does not decode is rejected (the session goes on), never fatal.
 local function take(fmt, body, pos)
@@ -104,6 +129,9 @@ local function receive()
 end
 
 -- Read specs ---------------------------------------------------------------------------------------
+-- Per-frame values (SUM, ALL) are kept as integers in tables reused from step to step and packed once, when
+-- the step replies; large u8 blocks (ALL) keep each frame's block string.
+local BLOCK = 16 -- u8 reads of more values than this are read as one block (read_range)
 local function compile_spec(body, pos)
   local space_id, address, vtype, count, agg
   space_id, address, vtype, count, agg, pos = take("<I2I4BI4B", body, pos)
@@ -122,21 +150,30 @@ local function compile_spec(body, pos)
       last, sp.address_mask))
   end
   local method = sp[t[1]]
-  local fmt = "<" .. string.rep(t[3], count)
-  local r = { agg = agg, count = count }
+  local r = { agg = agg, count = count, code = t[3], frames = 0, vals = {}, fmts = {} }
   if vtype == 1 and count > 1 then
     r.raw = function() return sp:read_range(address, last, 8) end
   elseif count == 1 then
+    local fmt = "<" .. t[3]
     r.raw = function() return spack(fmt, method(sp, address)) end
   else
+    local fmt = "<" .. string.rep(t[3], count)
     r.raw = function()
       local v = {}
       for i = 0, count - 1 do v[i + 1] = method(sp, address + i * size) end
       return spack(fmt, table.unpack(v))
     end
   end
-  r.values = function(into)
-    for i = 0, count - 1 do into[i + 1] = into[i + 1] + method(sp, address + i * size) end
+  r.blocks = agg == AGG_ALL and vtype == 1 and count > BLOCK
+  -- add this frame's values into vals from position base + 1 (SUM: base 0, adding up; ALL: stored)
+  if agg == AGG_SUM then
+    r.sample = function(vals)
+      for i = 0, count - 1 do vals[i + 1] = vals[i + 1] + method(sp, address + i * size) end
+    end
+  else
+    r.sample = function(vals, base)
+      for i = 0, count - 1 do vals[base + i + 1] = method(sp, address + i * size) end
+    end
   end
   return r, pos
 end
@@ -155,28 +192,41 @@ end
 
 local function begin_reads()
   for _, r in ipairs(readers) do
+    r.frames = 0
     if r.agg == AGG_SUM then
-      r.acc = {}
-      for i = 1, r.count do r.acc[i] = 0 end
-    elseif r.agg == AGG_ALL then
-      r.acc = {}
+      local vals = r.vals
+      for i = 1, r.count do vals[i] = 0 end
     end
   end
 end
 
 local function sample_reads()
   for _, r in ipairs(readers) do
-    if r.agg == AGG_SUM then r.values(r.acc)
-    elseif r.agg == AGG_ALL then r.acc[#r.acc + 1] = r.raw() end
+    if r.agg == AGG_SUM then
+      r.sample(r.vals)
+    elseif r.agg == AGG_ALL then
+      if r.blocks then r.vals[r.frames + 1] = r.raw() else r.sample(r.vals, r.frames * r.count) end
+      r.frames = r.frames + 1
+    end
   end
+end
+
+local function packed(r, code, n)
+  local fmt = r.fmts[n]
+  if not fmt then
+    fmt = "<" .. string.rep(code, n)
+    r.fmts[n] = fmt
+  end
+  return spack(fmt, table.unpack(r.vals, 1, n))
 end
 
 local function collect_reads(list)
   local out = {}
   for i, r in ipairs(list) do
     if r.agg == AGG_LAST then out[i] = r.raw()
-    elseif r.agg == AGG_SUM then out[i] = spack("<" .. string.rep("i8", r.count), table.unpack(r.acc))
-    else out[i] = table.concat(r.acc) end
+    elseif r.agg == AGG_SUM then out[i] = packed(r, "i8", r.count)
+    elseif r.blocks then out[i] = table.concat(r.vals, "", 1, r.frames)
+    else out[i] = packed(r, r.code, r.frames * r.count) end
   end
   return table.concat(out)
 end
@@ -205,6 +255,293 @@ local function mirrored(address, mirror)
   return out
 end
 
+local function space_of(space_id)
+  local sp = spaces[space_id]
+  if not sp then reject(E_ADDRESS, "unknown space id " .. space_id) end
+  return sp
+end
+
+local function check_range(sp, first, last, mirror, what)
+  if first > last or last + mirror > sp.address_mask then
+    reject(E_ADDRESS, what .. " address range outside the space")
+  end
+end
+
+-- Writes as WRITE and SOFT_RESET carry them: every one checked before any is done.
+local function take_writes(body, pos)
+  local n
+  n, pos = take("<I2", body, pos)
+  local writes = {}
+  for i = 1, n do
+    local space_id, address, vtype, value
+    space_id, address, vtype, value, pos = take("<I2I4Bi8", body, pos)
+    local sp = space_of(space_id)
+    local t = TYPES[vtype]
+    if not t then reject(E_REQUEST, "unknown value type " .. vtype) end
+    if address + t[4] - 1 > sp.address_mask then
+      reject(E_ADDRESS, string.format("address 0x%X is outside the space", address))
+    end
+    writes[i] = { sp, t[2], address, value }
+  end
+  expect_end(body, pos)
+  return writes
+end
+
+local function do_writes(writes)
+  for _, w in ipairs(writes) do w[1][w[2]](w[1], w[3], w[4]) end
+end
+
+-- Stella's (ALE's) 6502 core, as ALE runs it ("low" compatibility), leaves on the data bus, just before an
+-- instruction reads its operand: 1 the operand byte (zero page, zero page indexed), 2 the operand's high byte
+-- (absolute, absolute indexed), 3 and 4 the pointer's high byte ((zp,X), (zp),Y); 0: not a memory read.
+local BUS_MODE = {}
+for op = 0, 255 do
+  local group, mode = op & 3, (op >> 2) & 7
+  local alu = group == 1 or group == 3
+  BUS_MODE[op] = (mode == 1 or mode == 5) and 1 or (mode == 3 or mode == 7 or (mode == 6 and alu)) and 2
+    or (mode == 0 and alu) and 3 or (mode == 4 and alu) and 4 or 0
+end
+
+local function install_bus(space_id, first, last, mirror, mask, model)
+  local sp = space_of(space_id)
+  check_range(sp, first, last, mirror, "bus")
+  if model ~= BUS_STELLA_6502 then reject(E_REQUEST, "unknown data bus model " .. model) end
+  local st = devices[space_id].state
+  local ir, curpc, xreg = st["IR"], st["CURPC"], st["X"]
+  if not (ir and curpc and xreg) then reject(E_ADDRESS, "the space's device is not a 6502 family CPU") end
+  local keep = ~mask & 0xFF
+  local function ram(a) -- a pointer byte: only zero-page RAM is read again (anything else could have effects)
+    if a < 0x80 or a > 0xFF then return nil end
+    return sp:read_u8(a)
+  end
+  for _, m in ipairs(mirrored(0, mirror)) do
+    input_taps[#input_taps + 1] = sp:install_read_tap(first | m, last | m, "mame_zoo_bus", function(_, data)
+      local mode = BUS_MODE[ir.value]
+      if mode == 0 then return data end
+      local pc = curpc.value
+      local bus
+      if mode == 1 then bus = sp:read_u8(pc + 1)
+      elseif mode == 2 then bus = sp:read_u8(pc + 2)
+      elseif mode == 3 then bus = ram(((sp:read_u8(pc + 1) + xreg.value) & 0xFF) + 1)
+      else bus = ram(sp:read_u8(pc + 1) + 1) end
+      if not bus then return data end
+      return (data & keep) | (bus & mask)
+    end)
+  end
+end
+
+-- A trigger of CHARGE taps: writes of `address` (and mirrors) whose `mask` bits are set hold the charge at 0
+-- (the 2600's VBLANK dumping the paddle capacitors); clearing them releases it.
+local function trigger_for(space_id, sp, address, mirror, mask)
+  local key = string.format("%d:%d:%d:%d", space_id, address, mirror, mask)
+  local t = triggers[key]
+  if t then return t end
+  t = { level = false, release = 0.0, taps = {} }
+  for _, a in ipairs(mirrored(address, mirror)) do
+    t.taps[#t.taps + 1] = sp:install_write_tap(a, a, "mame_zoo_trigger", function(_, data)
+      local level = data & mask ~= 0
+      if t.level and not level then t.release = now() end
+      t.level = level
+    end)
+  end
+  triggers[key] = t
+  return t
+end
+
+local function install_charge(field_id, space_id, address, mirror, mask, trigger_address, trigger_mirror,
+                              trigger_mask, hz)
+  if not fields[field_id] then reject(E_INPUT, "unknown field id " .. field_id) end
+  local sp = space_of(space_id)
+  check_range(sp, address, address, mirror, "charge")
+  check_range(sp, trigger_address, trigger_address, trigger_mirror, "charge trigger")
+  if mask == 0 or trigger_mask == 0 or hz == 0 then reject(E_REQUEST, "a charge tap needs masks and a clock") end
+  cpu_hz = hz
+  local t = trigger_for(space_id, sp, trigger_address, trigger_mirror, trigger_mask)
+  tapped[field_id] = tapped[field_id] or 0
+  local keep = ~mask & 0xFF
+  for _, a in ipairs(mirrored(address, mirror)) do
+    input_taps[#input_taps + 1] = sp:install_read_tap(a, a, "mame_zoo_charge", function(_, data)
+      local needed = tapped[field_id]
+      local charged
+      if needed < 0 then charged = true
+      elseif t.level then charged = false
+      else
+        -- cycles since the release, counted as Stella does from the frame's start: a release more than `needed`
+        -- cycles before the frame began wraps its unsigned sum and reads as not charged
+        local released = cycles(t.release - frame_start)
+        charged = released + needed >= 0 and cycles(now() - frame_start) > released + needed
+      end
+      return charged and (data & keep) | mask or data & keep
+    end)
+  end
+end
+
+local end_frame_by_limit -- defined with the frame callbacks below
+
+-- When the current frame has run more than limit_lines lines: lines of line_cycles CPU cycles from line_origin,
+-- counted as Stella counts them, from the end of the instruction that ended the last frame (one cycle after the
+-- write at frame_start) to the end of a writing instruction (one cycle after its write).
+local function limit_time()
+  if not limit_taps or frame_start == -math.huge then return math.huge end -- (where a loaded frame began is not known)
+  local line = (cycles(frame_start - line_origin) + 1) // line_cycles
+  return line_origin + ((line + limit_lines + 1) * line_cycles - 1.5) / cpu_hz
+end
+
+-- RESTART: what Stella's System::reset does that MAME's machine reset does not, armed for the next reset.
+-- Stella starts the CPU's first instruction on a scanline's first cycle and its RIOT timer at a random value;
+-- MAME's CPU first spends cycles on its reset sequence (its TIA counts lines from the reset) and its timer runs
+-- on (0.276 and later) or restarts at 255 x 1024 (0.251). The bridge sees the first instruction one cycle after
+-- the CPU reads `vector` (the reset vector's high byte); it then moves the line origin (save item `item` of
+-- device `device`, in cycles since the reset) there, and makes timer reads (`rfirst`..`rlast`; odd addresses
+-- read the interrupt flag) see Stella's timer of `intervals` x 64 cycles, as Stella's M6532 reads it, expired
+-- timers included, until the game writes a timer register (`wfirst`..`wlast`).
+local restart = nil
+
+local function timer_value(r, seconds, flag)
+  local delta = cycles(seconds - r.first)
+  local value, shift = r.value, 6
+  local left = value - (delta >> shift) - 1
+  if flag then return (left >= 0 or r.after_irq) and 0x00 or 0x80 end
+  if left >= 0 then return left & 0xFF end
+  left = (value << shift) - delta - 1
+  if left <= -2 and not r.after_irq then
+    r.after_irq, r.irq_reset = true, delta + 1
+  end
+  if r.after_irq then left = value - (delta >> shift) - (r.irq_reset - (value << shift)) end
+  return left & 0xFF
+end
+
+local function install_restart(space_id, vector, rfirst, rlast, rmirror, wfirst, wlast, wmirror, intervals, hz,
+                               first_cycles, device_tag, item_name)
+  local sp = space_of(space_id)
+  check_range(sp, vector, vector, 0, "reset vector")
+  check_range(sp, rfirst, rlast, rmirror, "timer read")
+  check_range(sp, wfirst, wlast, wmirror, "timer write")
+  if hz == 0 then reject(E_REQUEST, "a restart needs the CPU clock") end
+  local item = nil
+  if device_tag ~= "" then
+    local device = not has_nul(device_tag) and machine.devices[device_tag]
+    if not device then reject(E_ADDRESS, "no device '" .. device_tag .. "'") end
+    local index = device.items[item_name]
+    if not index then reject(E_ADDRESS, "device '" .. device_tag .. "' saves no item '" .. item_name .. "'") end
+    item = emu.item(index)
+  end
+  cpu_hz = hz
+  local key = table.concat({ space_id, vector, rfirst, rlast, rmirror, wfirst, wlast, wmirror, device_tag,
+    item_name }, ":")
+  if restart and restart.key == key then -- armed again for the next reset
+    restart.intervals, restart.armed = intervals, true
+    return
+  end
+  if restart then -- a new set-up replaces the old one
+    restart.vector_tap:remove()
+    restart.disarm(true)
+  end
+  local r = { armed = false, active = false, item = item, taps = nil, key = key, first_cycles = first_cycles }
+  r.vector_tap = sp:install_read_tap(vector, vector, "mame_zoo_restart", function(_, data)
+    if r.active and not r.first then
+      r.first = now() + 1 / cpu_hz
+      line_origin, frame_start = r.first, r.first - 1 / cpu_hz
+      limit_at = limit_time()
+      if r.item then r.item:write(0, r.first_cycles) end
+    end
+    return data
+  end)
+  -- the timer taps live from a reset to the end of the frame in which the game sets a timer (INTIM is polled in
+  -- loops: they would cost on every read)
+  r.arm = function()
+    if r.taps then return end
+    r.taps = {}
+    for _, m in ipairs(mirrored(0, rmirror)) do
+      r.taps[#r.taps + 1] = sp:install_read_tap(rfirst | m, rlast | m, "mame_zoo_restart", function(offset, data)
+        if not (r.active and r.first) then return data end
+        return timer_value(r, now(), offset & 1 == 1)
+      end)
+    end
+    for _, m in ipairs(mirrored(0, wmirror)) do
+      r.taps[#r.taps + 1] = sp:install_write_tap(wfirst | m, wlast | m, "mame_zoo_restart", function()
+        r.active = false
+      end)
+    end
+  end
+  r.disarm = function(always)
+    if not r.taps or (r.active and not always) then return end
+    for _, tap in ipairs(r.taps) do tap:remove() end
+    r.taps = nil
+  end
+  r.intervals = intervals
+  r.armed = true
+  restart = r
+end
+
+local function set_limit(sp, lines, per_line, first, last, mirror)
+  if limit_taps then for _, t in ipairs(limit_taps) do t:remove() end end
+  limit_taps, limit_at = nil, math.huge
+  if lines == 0 then return end
+  if per_line == 0 then reject(E_REQUEST, "a frame length limit needs the cycles of a line") end
+  check_range(sp, first, last, mirror, "limit")
+  local taps = {}
+  for _, m in ipairs(mirrored(0, mirror)) do
+    taps[#taps + 1] = sp:install_write_tap(first | m, last | m, "mame_zoo_limit", function()
+      if now() >= limit_at then end_frame_by_limit() end
+    end)
+  end
+  limit_taps, limit_lines, line_cycles = taps, lines, per_line
+end
+
+-- MAME saves and loads a state at the end of its timeslice, which runs on after the request (hundreds of
+-- cycles at a game's signal). A timer due at once ends the timeslice right after the current instruction, so
+-- the state is the machine at the frame end it was asked at.
+local function now_please()
+  local co = coroutine.create(function() emu.wait(0) end)
+  coroutine.resume(co)
+end
+
+-- The bridge's own timing state is not in MAME's state: it travels beside it, in a file next to the state
+-- (times are the machine's, which a load restores).
+local TIMELINE_SUFFIX = ".mame_zoo"
+local function write_timeline(path)
+  local lines = { string.format("frame %.17g %.17g %.17g %d %d", frame_start, last_end, line_origin,
+    signal_level and 1 or 0, since_signal) }
+  for key, t in pairs(triggers) do
+    lines[#lines + 1] = string.format("trigger %s %d %.17g", key, t.level and 1 or 0, t.release)
+  end
+  local r = restart
+  if r and r.active then
+    lines[#lines + 1] = string.format("timer %d %.17g %d %d", r.value, r.first or -1, r.after_irq and 1 or 0,
+      r.irq_reset or 0)
+  end
+  local f = io.open(path, "w")
+  if not f then reject(E_STATE, "cannot write " .. path) end
+  f:write(table.concat(lines, "\n"), "\n")
+  f:close()
+end
+
+local function read_timeline(path)
+  local f = io.open(path, "r")
+  if not f then -- a state saved without the bridge: where its frame began is not known until its next end
+    frame_start, last_end, limit_at = -math.huge, -1.0, math.huge
+    return
+  end
+  if restart then restart.active = false end
+  for line in f:lines() do
+    local kind, a, b, c, d, e = line:match("^(%a+) (%S+) ?(%S*) ?(%S*) ?(%S*) ?(%S*)$")
+    if kind == "frame" then
+      frame_start, last_end, line_origin = tonumber(a), tonumber(b), tonumber(c)
+      signal_level, since_signal = d == "1", tonumber(e)
+    elseif kind == "trigger" and triggers[a] then
+      triggers[a].level, triggers[a].release = b == "1", tonumber(c)
+    elseif kind == "timer" and restart then
+      local r = restart
+      r.active, r.value, r.first, r.after_irq, r.irq_reset = true, tonumber(a), tonumber(b), c == "1", tonumber(d)
+      if r.first < 0 then r.first = nil end
+      r.arm()
+    end
+  end
+  f:close()
+  limit_at = limit_time()
+end
+
 local on_signal -- defined with the frame callbacks below
 
 local function handle(op, body)
@@ -219,22 +556,7 @@ local function handle(op, body)
     end
     return collect_reads(list)
   elseif op == OP_WRITE then
-    local n, pos = take("<I2", body, 1)
-    local writes = {}
-    for i = 1, n do -- check every write before doing any
-      local space_id, address, vtype, value
-      space_id, address, vtype, value, pos = take("<I2I4Bi8", body, pos)
-      local sp = spaces[space_id]
-      if not sp then reject(E_ADDRESS, "unknown space id " .. space_id) end
-      local t = TYPES[vtype]
-      if not t then reject(E_REQUEST, "unknown value type " .. vtype) end
-      if address + t[4] - 1 > sp.address_mask then
-        reject(E_ADDRESS, string.format("address 0x%X is outside the space", address))
-      end
-      writes[i] = { sp, t[2], address, value }
-    end
-    expect_end(body, pos)
-    for _, w in ipairs(writes) do w[1][w[2]](w[1], w[3], w[4]) end
+    do_writes(take_writes(body, 1))
     return ""
   elseif op == OP_FIELD then
     local port_tag, field_name, pos = take("<s2s2", body, 1)
@@ -252,6 +574,7 @@ local function handle(op, body)
     local sp = device.spaces[space_name]
     if not sp then reject(E_ADDRESS, "device '" .. device_tag .. "' has no address space '" .. space_name .. "'") end
     spaces[#spaces + 1] = sp
+    devices[#spaces] = device
     return spack("<I2BBI8", #spaces, sp.data_width, sp.endianness == "big" and 1 or 0, sp.address_mask)
   elseif op == OP_INPUTS then
     expect_end(body, 1)
@@ -269,7 +592,14 @@ local function handle(op, body)
     local path, pos = take("<s2", body, 1)
     expect_end(body, pos)
     if path == "" or has_nul(path) then reject(E_STATE, "bad save state path") end
-    if op == OP_SAVE then machine:save(path) else machine:load(path) end
+    if op == OP_SAVE then
+      machine:save(path)
+      write_timeline(path .. TIMELINE_SUFFIX)
+    else
+      machine:load(path)
+      read_timeline(path .. TIMELINE_SUFFIX)
+    end
+    now_please()
     return ""
   elseif op == OP_SOFT_RESET then
     expect_end(body, 1)
@@ -278,8 +608,7 @@ local function handle(op, body)
   elseif op == OP_MAP then
     local space_id, pos = take("<I2", body, 1)
     expect_end(body, pos)
-    local sp = spaces[space_id]
-    if not sp then reject(E_ADDRESS, "unknown space id " .. space_id) end
+    local sp = space_of(space_id)
     local out, n = {}, 0
     for _, e in ipairs(sp.map.entries) do
       n = n + 1
@@ -287,18 +616,22 @@ local function handle(op, body)
     end
     return spack("<I2", n) .. table.concat(out)
   elseif op == OP_SIGNAL then
-    local space_id, address, mirror, mask, edge, longest, pos = take("<I2I4I4BBI2", body, 1)
+    local space_id, address, mirror, mask, edge, longest, lines, per_line, limit_first, limit_last, limit_mirror, hz,
+      pos = take("<I2I4I4BBI2I2I2I4I4I4I4", body, 1)
     expect_end(body, pos)
     signal_longest, since_signal = longest, 0
     if space_id == 0 then -- back to MAME's frame end
       if signal_taps then for _, t in ipairs(signal_taps) do t:remove() end end
       signal_taps = nil
+      if limit_taps then for _, t in ipairs(limit_taps) do t:remove() end end
+      limit_taps, limit_at = nil, math.huge
       return ""
     end
-    local sp = spaces[space_id]
-    if not sp then reject(E_ADDRESS, "unknown space id " .. space_id) end
+    local sp = space_of(space_id)
     if mask == 0 or edge > EDGE_RISE then reject(E_REQUEST, "signal needs a bit mask and edge 0 or 1") end
     if address + mirror > sp.address_mask then reject(E_ADDRESS, "signal address outside the space") end
+    if lines > 0 and hz == 0 then reject(E_REQUEST, "a frame length limit needs the CPU clock") end
+    if hz > 0 then cpu_hz = hz end
     local taps = {}
     for _, a in ipairs(mirrored(address, mirror)) do
       taps[#taps + 1] = sp:install_write_tap(a, a, "mame_zoo_signal", function(_, data)
@@ -310,13 +643,15 @@ local function handle(op, body)
     end
     if signal_taps then for _, t in ipairs(signal_taps) do t:remove() end end
     signal_taps, signal_level = taps, false
+    set_limit(sp, lines, per_line, limit_first, limit_last, limit_mirror)
+    frame_start = now()
+    limit_at = limit_time()
     return ""
   elseif op == OP_TAP then
     local field_id, space_id, address, mirror, mask, active_low, pos = take("<I2I2I4I4BB", body, 1)
     expect_end(body, pos)
     if not fields[field_id] then reject(E_INPUT, "unknown field id " .. field_id) end
-    local sp = spaces[space_id]
-    if not sp then reject(E_ADDRESS, "unknown space id " .. space_id) end
+    local sp = space_of(space_id)
     if mask == 0 then reject(E_REQUEST, "an input tap needs a bit mask") end
     if address + mirror > sp.address_mask then reject(E_ADDRESS, "tap address outside the space") end
     tapped[field_id] = tapped[field_id] or 0
@@ -329,12 +664,36 @@ local function handle(op, body)
       end)
     end
     return ""
+  elseif op == OP_CHARGE then
+    local field_id, space_id, address, mirror, mask, taddress, tmirror, tmask, hz, pos =
+      take("<I2I2I4I4BI4I4BI4", body, 1)
+    expect_end(body, pos)
+    install_charge(field_id, space_id, address, mirror, mask, taddress, tmirror, tmask, hz)
+    return ""
+  elseif op == OP_RESTART then
+    local space_id, vector, rfirst, rlast, rmirror, wfirst, wlast, wmirror, intervals, hz, first_cycles, device_tag,
+      item_name, pos = take("<I2I4I4I4I4I4I4I4BI4Bs2s2", body, 1)
+    expect_end(body, pos)
+    install_restart(space_id, vector, rfirst, rlast, rmirror, wfirst, wlast, wmirror, intervals, hz, first_cycles,
+      device_tag, item_name)
+    return ""
+  elseif op == OP_BUS then
+    local space_id, first, last, mirror, mask, model, pos = take("<I2I4I4I4BB", body, 1)
+    expect_end(body, pos)
+    install_bus(space_id, first, last, mirror, mask, model)
+    return ""
   end
   reject(E_REQUEST, "unknown opcode " .. op)
 end
 
+local function apply_input(field, value, id)
+  field:set_value(value)
+  if tapped[id] then tapped[id] = value end
+end
+
 -- Answer requests until a STEP (returns true: emulate) or the end of the session (returns false).
 local function serve()
+  collectgarbage("step", gc_step_kb) -- the collector's share of the last step, done while Python works
   while true do
     local seq, op, body = receive()
     if not seq then return false end -- Python is gone
@@ -342,25 +701,35 @@ local function serve()
       send(seq, ST_ERROR, spack("B", E_REQUEST) .. str("malformed request: STEP body of " .. #body .. " bytes"))
     elseif op == OP_STEP then
       local frames, flags, n, pos = sunpack("<I2BI2", body)
-      if #body ~= 5 + 6 * n then
+      if #body ~= 5 + 8 * n then
         send(seq, ST_ERROR, spack("B", E_REQUEST) .. str("malformed request: STEP body of " .. #body .. " bytes"))
       elseif frames < 1 then
         send(seq, ST_ERROR, spack("B", E_REQUEST) .. str("STEP needs at least 1 frame"))
       else
-        local changes, bad = {}, nil
-        for i = 1, n do
-          local id, value
-          id, value, pos = sunpack("<I2i4", body, pos)
-          if not fields[id] then bad = id; break end
-          changes[i] = { fields[id], value, id }
+        -- check every change before applying any; those of later frames wait in the arrays
+        local bad, kind, prev = nil, E_INPUT, 0
+        later_n, later_i = 0, 1
+        for _ = 1, n do
+          local id, value, frame
+          id, value, frame, pos = sunpack("<I2i4I2", body, pos)
+          if not fields[id] then bad = "unknown field id " .. id; break end
+          if frame >= frames or frame < prev then
+            bad, kind = "input frame " .. frame .. " is out of order or not in the step", E_REQUEST
+            break
+          end
+          prev = frame
+          later_n = later_n + 1
+          later_frame[later_n], later_field[later_n], later_value[later_n], later_id[later_n] = frame, fields[id],
+            value, id
         end
         if bad then
-          send(seq, ST_ERROR, spack("B", E_INPUT) .. str("unknown field id " .. bad))
+          later_n = 0
+          send(seq, ST_ERROR, spack("B", kind) .. str(bad))
           goto continue
         end
-        for _, c in ipairs(changes) do
-          c[1]:set_value(c[2])
-          if tapped[c[3]] then tapped[c[3]] = c[2] end
+        while later_i <= later_n and later_frame[later_i] == 0 do
+          apply_input(later_field[later_i], later_value[later_i], later_id[later_i])
+          later_i = later_i + 1
         end
         remaining, step_frames, step_flags, step_seq = frames, frames, flags, seq
         pool_px = nil
@@ -392,25 +761,44 @@ local function hello()
   send(0, ST_OK, body)
 end
 
+-- The screen as drawn so far. At MAME's frame end it is the frame just finished; at a game's own signal MAME has
+-- not copied the game's last frame to its screen yet: two updates do (the first swaps MAME's two bitmaps, the
+-- second redraws the one pixels() reads), without running MAME's end-of-frame work. MAME calls its frame_done
+-- callbacks from there: they are ignored while refreshing.
+local function pixels(at_signal)
+  if at_signal then
+    refreshing = true
+    machine.video:frame_update()
+    machine.video:frame_update()
+    refreshing = false
+  end
+  return (screen:pixels()) -- only the pixel string; pixels() also returns width and height
+end
+
 local started = false
 
 -- The end of one frame of a step (MAME's, or the game's signal): sample, and at the step's last frame reply
 -- and serve the next requests (emulation waits here).
-local function end_frame()
+local function end_frame(at_signal)
   if not started then
     started = true
     hello()
   else
     if needs_every_frame then sample_reads() end
     remaining = remaining - 1
+    local done = step_frames - remaining
+    while later_i <= later_n and later_frame[later_i] == done do
+      apply_input(later_field[later_i], later_value[later_i], later_id[later_i])
+      later_i = later_i + 1
+    end
     if remaining == 1 and step_flags & F_MAXPOOL ~= 0 and step_flags & F_FRAME ~= 0 and screen then
-      pool_px = (screen:pixels()) -- only the pixel string; pixels() also returns width and height
+      pool_px = pixels(at_signal)
     end
     if remaining > 0 then return end
     local parts = { spack("<I4", screen and screen:frame_number() or 0), collect_reads(readers) }
     if step_flags & F_FRAME ~= 0 then
       if screen then
-        local px = (screen:pixels())
+        local px = pixels(at_signal)
         if pool_px then
           parts[#parts + 1] = spack("<I2I2B", screen.width, screen.height, 2)
           parts[#parts + 1] = pool_px
@@ -425,15 +813,16 @@ local function end_frame()
     pool_px = nil
     send_parts(step_seq, parts)
   end
+  if restart then restart.disarm(false) end -- outside the timer's own taps
   if not serve() then
     dead = true
     machine:exit()
   end
 end
 
-local function end_frame_guarded()
+local function end_frame_guarded(at_signal)
   if dead then return end
-  local ok, err = xpcall(end_frame, debug.traceback)
+  local ok, err = xpcall(end_frame, debug.traceback, at_signal)
   if not ok then
     dead = true
     pcall(send, step_seq, ST_FATAL, tostring(err))
@@ -441,21 +830,52 @@ local function end_frame_guarded()
   end
 end
 
+-- A frame that ends at the game's signal or at its length limit starts the next one (Stella's frame start).
+local function new_frame(t)
+  since_signal, frame_start, last_end = 0, t, t
+  limit_at = limit_time()
+end
+
 -- MAME's frame end ends a frame unless the game declared a signal (the first one always says hello), or the
--- signal has not come for signal_longest of MAME's frames.
+-- signal has not come for signal_longest of MAME's frames (that frame goes on, as Stella's partial frames do).
 local function on_frame_guarded()
+  if refreshing then return end
   if signal_taps and started then
     if signal_longest == 0 then return end
     since_signal = since_signal + 1
     if since_signal < signal_longest then return end
   end
   since_signal = 0
-  end_frame_guarded()
+  end_frame_guarded(false)
 end
 
 on_signal = function()
-  since_signal = 0
-  end_frame_guarded()
+  local t = now()
+  if t == last_end then return end -- the write that ended a frame by the length limit
+  new_frame(t)
+  end_frame_guarded(true)
+end
+
+end_frame_by_limit = function()
+  local t = now()
+  if t == last_end then return end
+  new_frame(t)
+  end_frame_guarded(true)
+end
+
+-- A machine reset restarts the game's frame, releases every charge and starts the timer TIMER armed (Stella's
+-- System::reset); this runs before the CPU's first instruction.
+MAME_ZOO_AFTER_RESET = function()
+  local t = now()
+  frame_start, since_signal = t, 0
+  limit_at = limit_time()
+  signal_level = false
+  for _, trig in pairs(triggers) do trig.level, trig.release = false, t end
+  if restart and restart.armed then
+    restart.active, restart.armed, restart.value, restart.first, restart.reset, restart.after_irq =
+      true, false, restart.intervals, nil, t, false
+    restart.arm()
+  end
 end
 
 -- Step on frame_done on every version that has it (0.251 to 0.289; it is not deprecated). The machine frame

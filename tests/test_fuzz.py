@@ -617,9 +617,11 @@ def test_real_hostile_but_valid_file_names_work(marker: Path, boxing_rom: str, t
             bridge.step(3)
             bridge.load_state(target)
             assert bridge.step(1).frame_number == frame, name
+        names = ["a'b\"c.sta", "new\nline.sta", f"$(touch {marker.name}).sta", "]]..os.exit()..[[.sta",
+                 "名前 with spaces.sta", "-autoboot_script.sta"]
+        # each state and the bridge's timing file beside it
         assert sorted(p.name for p in folder.iterdir() if not p.name.endswith(".bin")) == sorted(
-            ["a'b\"c.sta", "new\nline.sta", f"$(touch {marker.name}).sta", "]]..os.exit()..[[.sta",
-             "名前 with spaces.sta", "-autoboot_script.sta"])
+            names + [n + ".mame_zoo" for n in names])
         # paths MAME cannot take: a clear StateError, and the session goes on
         for bad in (folder / "nul\x00.sta", folder, folder / ("x" * 300 + ".sta"), 42):
             with pytest.raises(StateError):

@@ -43,7 +43,8 @@ def lua_types() -> dict[int, tuple[str, str, str, int]]:
 def test_every_lua_constant_matches_python() -> None:
     expected = {"PROTOCOL_VERSION": p.PROTOCOL_VERSION, "F_FRAME": p.STEP_FRAME, "F_MAXPOOL": p.STEP_MAXPOOL,
                 "MAX_COUNT_U8": p.MAX_READ_COUNT["u8"], "MAX_COUNT_OTHER": p.MAX_READ_COUNT_OTHER}
-    for prefix, enum in (("OP_", p.Op), ("ST_", p.Status), ("E_", p.ErrorKind), ("AGG_", p.Agg), ("EDGE_", p.Edge)):
+    for prefix, enum in (("OP_", p.Op), ("ST_", p.Status), ("E_", p.ErrorKind), ("AGG_", p.Agg), ("EDGE_", p.Edge),
+                         ("BUS_", p.BusModel)):
         expected.update({prefix + member.name: int(member) for member in enum})
     assert lua_constants() == expected  # both ways: no constant missing on either side, none differing
 
@@ -69,9 +70,16 @@ def test_the_parser_sees_a_changed_constant() -> None:
 
 
 def test_signal_and_tap_bodies_match() -> None:
-    """SIGNAL and TAP bodies: the Lua side decodes exactly Python's struct layout."""
+    """SIGNAL, TAP, CHARGE, BUS and RESTART bodies: the Lua side decodes exactly Python's struct layout."""
     codes = {"H": "I2", "I": "I4", "B": "B"}
-    for op, spec in (("OP_SIGNAL", p.SIGNAL_SPEC), ("OP_TAP", p.TAP_SPEC)):
-        lua_format = "<" + "".join(codes[c] for c in spec.format.lstrip("<"))
+    # (op, fixed part, strings after it): RESTART ends with two protocol strings (device, save item)
+    for op, spec, strings in (("OP_SIGNAL", p.SIGNAL_SPEC, 0), ("OP_TAP", p.TAP_SPEC, 0),
+                              ("OP_CHARGE", p.CHARGE_SPEC, 0), ("OP_BUS", p.BUS_SPEC, 0),
+                              ("OP_RESTART", p.RESTART_SPEC, 2)):
+        lua_format = "<" + "".join(codes[c] for c in spec.format.lstrip("<")) + "s2" * strings
         branch = LUA.split(f"elseif op == {op} then", 1)[1].split("elseif op ==", 1)[0]
         assert f'take("{lua_format}", body, 1)' in branch, f"{op}: Lua does not decode {lua_format}"
+
+
+def test_the_timeline_suffix_matches() -> None:
+    assert f'local TIMELINE_SUFFIX = "{p.TIMELINE_SUFFIX}"' in LUA

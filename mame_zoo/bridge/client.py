@@ -35,21 +35,26 @@ from mame_zoo.bridge.config import (
 )
 from mame_zoo.bridge.diagnose import exit_error, log_tail, rom_mismatch
 from mame_zoo.bridge.protocol import (
+    BUS_SPEC,
+    CHARGE_SPEC,
     HEADER,
     MAX_BODY,
     PIXELS_HEAD,
     PROTOCOL_VERSION,
+    RESTART_SPEC,
     SIGNAL_SPEC,
     STEP_FRAME,
     STEP_HEAD,
     STEP_INPUT,
     STEP_MAXPOOL,
     TAP_SPEC,
+    TIMELINE_SUFFIX,
     TYPES,
     U16,
     U32,
     WRITE_SPEC,
     Agg,
+    BusModel,
     Edge,
     ErrorKind,
     Hello,
@@ -545,26 +550,41 @@ class Bridge:
 
     def write(self, space_id: int, address: int, dtype: str, value: int) -> None:
         """Write one value into an address space (takes effect before the next frame)."""
-        if dtype not in TYPES:
-            raise AddressError(f"unknown value type {dtype!r}; use one of {', '.join(TYPES)}")
-        try:
-            body = U16.pack(1) + WRITE_SPEC.pack(space_id, address, TYPES[dtype][0], int(value))
-        except (struct.error, TypeError, ValueError, OverflowError) as exc:
-            raise AddressError(f"cannot write {value!r} as {dtype} at {address!r} of space {space_id!r}: "
-                               f"{exc}") from None
-        self._request(Op.WRITE, body)
+        self.write_many([(space_id, address, dtype, value)])
+
+    def write_many(self, writes: Sequence[tuple[int, int, str, int]]) -> None:
+        """Write (space id, address, type, value) values in one request; all are checked before any is done."""
+        self._request(Op.WRITE, self._pack_writes(writes))
+
+    @staticmethod
+    def _pack_writes(writes: Sequence[tuple[int, int, str, int]]) -> bytes:
+        parts = [U16.pack(len(writes))]
+        for space_id, address, dtype, value in writes:
+            if dtype not in TYPES:
+                raise AddressError(f"unknown value type {dtype!r}; use one of {', '.join(TYPES)}")
+            try:
+                parts.append(WRITE_SPEC.pack(space_id, address, TYPES[dtype][0], int(value)))
+            except (struct.error, TypeError, ValueError, OverflowError) as exc:
+                raise AddressError(f"cannot write {value!r} as {dtype} at {address!r} of space {space_id!r}: "
+                                   f"{exc}") from None
+        return b"".join(parts)
 
     def set_signal(self, space_id: int, address: int, mask: int, edge: Edge = Edge.FALL, mirror: int = 0,
-                   longest: int = 0) -> None:
+                   longest: int = 0, *, limit: tuple[int, int, int, int, int] | None = None,
+                   clock_hz: int = 0) -> None:
         """End every frame of a step on a game's own signal instead of MAME's frame end: a write of ``address``
         (or any of its ``mirror`` addresses) whose ``mask`` bits change the way ``edge`` says (the 2600's
         VSYNC switched off: address 0x00, mask 0x02, falling). Steps, frame skip, the per-frame reads and start
         sequences then count those frames, and a step's reply leaves the machine right after the signal.
         ``longest`` > 0: a frame also ends at MAME's ``longest``-th frame end without the signal (a game that
-        stops signalling, as Stella cuts a frame after 25000 instructions). ``space_id`` 0 goes back to MAME's
-        frame end."""
+        stops signalling, as Stella cuts a frame after 25000 instructions). ``limit`` = (lines, CPU cycles per
+        line, first, last, mirror): a frame also ends at the first write to ``first``..``last`` (and mirrors) once
+        it has run more than ``lines`` lines (Stella's scanline limit); it needs ``clock_hz``, the CPU's clock.
+        ``space_id`` 0 goes back to MAME's frame end."""
+        lines, per_line, first, last, limit_mirror = limit or (0, 0, 0, 0, 0)
         try:
-            body = SIGNAL_SPEC.pack(space_id, address, mirror, mask, int(edge), longest)
+            body = SIGNAL_SPEC.pack(space_id, address, mirror, mask, int(edge), longest, lines, per_line, first,
+                                    last, limit_mirror, clock_hz)
         except (struct.error, TypeError, ValueError, OverflowError) as exc:
             raise InvalidOption(f"bad frame signal (space {space_id!r}, address {address!r}, mask {mask!r}): "
                                 f"{exc}") from None
@@ -584,14 +604,45 @@ class Bridge:
                                 f"{exc}") from None
         self._request(Op.TAP, body)
 
+    def tap_charge(self, field_id: int, space_id: int, address: int, mask: int, trigger: tuple[int, int, int],
+                   clock_hz: int, mirror: int = 0) -> None:
+        """Make field ``field_id`` a charging input read at ``address`` (and its ``mirror`` addresses): the ``mask``
+        bits read set once more CPU cycles than the field's value have passed since the ``trigger`` = (address,
+        mirror, mask) bits were last cleared by a write, and clear while they are set (the 2600's paddle pots,
+        dumped by VBLANK, as Stella times them); a negative value reads set at all times. Cycles are counted from
+        a frame's start as Stella counts them, at ``clock_hz``."""
+        if field_id not in self._field_ids:
+            raise InputNotFound(f"field id {field_id!r} was not handed out by field()")
+        try:
+            body = CHARGE_SPEC.pack(field_id, space_id, address, mirror, mask, *trigger, clock_hz)
+        except (struct.error, TypeError, ValueError, OverflowError) as exc:
+            raise InvalidOption(f"bad charge tap (space {space_id!r}, address {address!r}, mask {mask!r}): "
+                                f"{exc}") from None
+        self._request(Op.CHARGE, body)
+
+    def tap_bus(self, space_id: int, first: int, last: int, mask: int, model: BusModel = BusModel.STELLA_6502,
+                mirror: int = 0) -> None:
+        """Make reads of ``first``..``last`` (and mirrors) carry, in the ``mask`` bits the hardware leaves undriven,
+        the CPU data bus as ``model`` has it (the 2600's TIA drives 2 of 8 bits; Stella fills the others with the
+        byte fetched before the read, MAME with a guess): the space's device must be that model's CPU."""
+        try:
+            body = BUS_SPEC.pack(space_id, first, last, mirror, mask, int(model))
+        except (struct.error, TypeError, ValueError, OverflowError) as exc:
+            raise InvalidOption(f"bad bus tap (space {space_id!r}, range {first!r}-{last!r}): {exc}") from None
+        self._request(Op.BUS, body)
+
     def step(self, frames: int = 1, inputs: Mapping[int, int] | None = None, *, frame: bool = True,
-             maxpool: bool = False, crop: tuple[int, int, int, int] | None = None) -> StepResult:
+             maxpool: bool = False, crop: tuple[int, int, int, int] | None = None,
+             later: Sequence[tuple[int, Mapping[int, int]]] = ()) -> StepResult:
         """Set inputs, emulate ``frames`` frames, and return the read set's values and (optionally) the screen.
 
         ``inputs`` maps field ids (from :meth:`field`) to values (digital: 0/1, analog: the raw value). Fields
-        keep their value until changed; only changes travel to MAME. With ``maxpool`` the frame is the
-        element-wise maximum of the last two frames (ALE-style flicker removal). ``crop`` = (top, bottom, left,
-        right) returns only ``screen[top:bottom, left:right]``, converted without copying the rest.
+        keep their value until changed; only changes travel to MAME. ``later`` holds the changes of the step's
+        later frames, as ``(frame, {field id: value})`` pairs with ``0 < frame < frames`` in increasing order:
+        each applies from that frame of the step on (ALE turns paddles and repeats sticky actions frame by
+        frame). With ``maxpool`` the frame is the element-wise maximum of the last two frames (ALE-style flicker
+        removal). ``crop`` = (top, bottom, left, right) returns only ``screen[top:bottom, left:right]``, converted
+        without copying the rest.
         """
         if not 1 <= frames <= 0xFFFF:
             raise InvalidOption(f"frames must be between 1 and 65535, got {frames}")
@@ -599,14 +650,18 @@ class Bridge:
         flags = (STEP_FRAME if frame else 0) | (STEP_MAXPOOL if frame and maxpool and frames >= 2 else 0)
         sent = self._sent
         try:
-            if inputs:
-                known = self._field_ids
-                for fid, value in inputs.items():
+            known = self._field_ids
+            previous = 0
+            for at, changed in ((0, inputs), *later):
+                if at and not previous < at < frames:
+                    raise InvalidOption(f"later inputs need increasing frames from 1 to {frames - 1}, got {at}")
+                previous = at
+                for fid, value in (changed or {}).items():
                     if fid not in known:
                         raise InputNotFound(f"field id {fid!r} was not handed out by field() on this bridge")
                     value = int(value)
                     if sent.get(fid) != value:
-                        changes.append(STEP_INPUT.pack(fid, value))
+                        changes.append(STEP_INPUT.pack(fid, value, at))
                         sent[fid] = value
             head = STEP_HEAD.pack(frames, flags, len(changes))
         except BaseException as exc:
@@ -657,7 +712,7 @@ class Bridge:
             return InvalidAction(f"inputs must be a mapping {{field id: value}}, got {type(inputs).__name__}")
         for fid, value in inputs.items():
             try:
-                STEP_INPUT.pack(fid, int(value))
+                STEP_INPUT.pack(fid, int(value), 0)
             except (struct.error, TypeError, ValueError, OverflowError):
                 return InvalidAction(f"input value {value!r} for field id {fid!r} is not an int in "
                                      "[-2**31, 2**31)")
@@ -672,8 +727,9 @@ class Bridge:
         if os.path.isdir(target):
             raise StateError(f"cannot save state to {target}: it is a folder")
         try:
-            if os.path.lexists(target):
-                os.remove(target)
+            for old in (target, target + TIMELINE_SUFFIX):  # the state and the bridge's timing beside it
+                if os.path.lexists(old):
+                    os.remove(old)
         except OSError as exc:
             raise StateError(f"cannot save state to {target}: {exc}") from None
         self._request(Op.SAVE, pack_str(target))
@@ -703,8 +759,24 @@ class Bridge:
         self._valid_states.add(key)
 
     def soft_reset(self) -> None:
-        """Soft-reset the machine (like its reset button)."""
+        """Soft-reset the machine (like its reset button): its devices reset, its memory stays."""
         self._request(Op.SOFT_RESET)
+
+    def arm_restart(self, space_id: int, vector: int, timer_reads: tuple[int, int, int],
+                    timer_writes: tuple[int, int, int], intervals: int, clock_hz: int, first_cycles: int,
+                    line_origin: tuple[str, str] = ("", "")) -> None:
+        """Make the next machine reset restart the CPU as Stella's (ALE's) ``System::reset`` does: its first
+        instruction (one cycle after it reads ``vector``, the reset vector's high byte) starts a scanline (the
+        save item ``line_origin`` = (device tag, item name) is set to ``first_cycles``, the CPU's cycles from its
+        reset to its first instruction), and
+        timer reads (``timer_reads`` = first, last, mirror bits; odd addresses read the interrupt flag) see
+        Stella's RIOT timer of ``intervals`` x 64 cycles from it until the game writes a timer register
+        (``timer_writes``). MAME's CPU first runs its reset sequence and keeps its own timer running."""
+        try:
+            body = RESTART_SPEC.pack(space_id, vector, *timer_reads, *timer_writes, intervals, clock_hz, first_cycles)
+        except (struct.error, TypeError, ValueError, OverflowError) as exc:
+            raise InvalidOption(f"bad restart (space {space_id!r}, timer {intervals!r}): {exc}") from None
+        self._request(Op.RESTART, body + pack_str(line_origin[0]) + pack_str(line_origin[1]))
 
     def inputs(self) -> list[InputField]:
         """Every input field of the running machine, sorted by port and field name."""

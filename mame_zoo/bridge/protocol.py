@@ -13,7 +13,7 @@ import numpy as np
 
 from mame_zoo.errors import InvalidOption, OptionTypeError
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 HEADER = struct.Struct("<IIB")  # body length, sequence number, opcode (request) / status (reply)
 
@@ -42,6 +42,9 @@ class Op(enum.IntEnum):
     MAP = 12
     SIGNAL = 13
     TAP = 14
+    CHARGE = 15
+    BUS = 16
+    RESTART = 17
 
 
 class Status(enum.IntEnum):
@@ -76,10 +79,29 @@ class Edge(enum.IntEnum):
     RISE = 1  # clear -> set
 
 
-#: SIGNAL / TAP bodies: space id, address, mirror bits, bit mask, edge (SIGNAL) or active-low flag (TAP); SIGNAL
-#: ends with the longest frame in MAME frames (0: no limit)
-SIGNAL_SPEC = struct.Struct("<HIIBBH")
-TAP_SPEC = struct.Struct("<HHIIBB")  # field id first
+class BusModel(enum.IntEnum):
+    """Whose CPU data bus BUS reproduces in the bits a read leaves undriven."""
+
+    STELLA_6502 = 1  # Stella's 6502 core as ALE runs it: the byte the instruction fetched just before the read
+
+
+#: SIGNAL: space id, address, mirror bits, bit mask, edge, the longest frame in MAME frames (0: no limit), the
+#: length limit (lines, CPU cycles per line, the first and last address and mirror bits of the writes that end a
+#: frame past it) and the CPU clock in Hz
+SIGNAL_SPEC = struct.Struct("<HIIBBHHHIIII")
+#: TAP: field id, space id, address, mirror bits, bit mask, active-low flag
+TAP_SPEC = struct.Struct("<HHIIBB")
+#: CHARGE: field id, space id, address, mirror bits, bit mask; trigger address, mirror bits, mask; CPU clock in Hz
+CHARGE_SPEC = struct.Struct("<HHIIBIIBI")
+#: BUS: space id, first and last address, mirror bits, bit mask, model
+BUS_SPEC = struct.Struct("<HIIIBB")
+#: RESTART: space id, the reset vector's high byte, timer read range (first, last, mirror bits), timer write range
+#: (first, last, mirror bits), timer intervals, CPU clock in Hz, the CPU's cycles from its reset to its first
+#: instruction; then str device, str save item (the line origin)
+RESTART_SPEC = struct.Struct("<HIIIIIIIBIB")
+
+#: the bridge's timing state beside a save state: ``<state path>`` + this suffix (lua/bridge.lua's TIMELINE_SUFFIX)
+TIMELINE_SUFFIX = ".mame_zoo"
 
 STEP_FRAME = 1
 STEP_MAXPOOL = 2
@@ -96,7 +118,7 @@ TYPES: dict[str, tuple[int, np.dtype]] = {
 SUM_DTYPE = np.dtype("<i8")
 
 STEP_HEAD = struct.Struct("<HBH")
-STEP_INPUT = struct.Struct("<Hi")
+STEP_INPUT = struct.Struct("<HiH")  # field id, value, the step's frame it applies from
 READ_SPEC = struct.Struct("<HIBIB")
 WRITE_SPEC = struct.Struct("<HIBq")
 HELLO_HEAD = struct.Struct("<H")
