@@ -20,11 +20,12 @@ from pettingzoo.utils.conversions import parallel_to_aec
 
 from mame_zoo.bridge import Agg, Bridge, MachineConfig, ReadSpec
 from mame_zoo.bridge.process import find_mame, version_name
-from mame_zoo.bridge.protocol import Edge
+from mame_zoo.bridge.protocol import TIMELINE_SUFFIX, TYPES
 from mame_zoo.core.game import Controller, Game, Rules
-from mame_zoo.core.ops import Hold, Input, LoadState, PressUntil, StartOp, Var, Wait, Write, bcd
-from mame_zoo.errors import InvalidAction, InvalidGameSpec, InvalidOption, MameZooError, ResetNeeded, StateError
+from mame_zoo.core.ops import Hold, Input, LoadState, PressUntil, Var
+from mame_zoo.errors import InvalidAction, InvalidOption, MameZooError, ResetNeeded, StateError
 from mame_zoo.roms import find_romset
+from mame_zoo.start import StartRunner, set_frame_signal
 
 ObsType = Literal["rgb_image", "grayscale_image", "ram"]
 _OBS_ALIASES = {"rgb": "rgb_image", "rgb_image": "rgb_image", "grayscale": "grayscale_image",
@@ -85,17 +86,22 @@ def driven_fields(game: Game, controller: Controller) -> set[Input]:
 
 def use_frame_signal(bridge: Bridge, game: Game, fields: Mapping[Input, int]) -> None:
     """Step ``bridge`` on ``game``'s own frame, if it declares one (``Game.frame_signal``), with the taps of
-    ``fields`` (input -> field id) installed so the game reads each step's inputs at once."""
-    signal = game.frame_signal
-    if signal is None:
+    ``fields`` (input -> field id) installed so the game reads each step's inputs at once (digital inputs, and
+    charging ones as the reference times them), and the game's bus taps."""
+    if game.frame_signal is None:
         return
-    bridge.set_signal(bridge.space(signal.device, signal.space).id, signal.address, signal.mask,
-                      Edge[signal.edge.upper()], signal.mirror, signal.longest)
+    set_frame_signal(bridge, game)
     for field, fid in fields.items():
         tap = game.input_taps.get(field)
         if tap is not None:
             bridge.tap_input(fid, bridge.space(tap.device, tap.space).id, tap.address, tap.mask, tap.active_low,
                              tap.mirror)
+        charge = game.charge_taps.get(field)
+        if charge is not None:
+            bridge.tap_charge(fid, bridge.space(charge.device, charge.space).id, charge.address, charge.mask,
+                              charge.trigger, charge.clock_hz, charge.mirror)
+    for bus in game.bus_taps:
+        bridge.tap_bus(bridge.space(bus.device, bus.space).id, bus.first, bus.last, bus.mask, mirror=bus.mirror)
 
 
 class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzoo ships no types: ParallelEnv is Any
@@ -195,8 +201,9 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
         self._rules: Rules | None = None
         self._fields: dict[Input, int] = {}
         self._spaces: dict[tuple[str, str], int] = {}
-        self._var_names = list(game.vars)
+        self._var_at: list[tuple[str, int, int]] = []  # (variable, read spec, column): set at boot
         self._start_state: str | None = None
+        self._start_seed: int | None = None  # the seed the start state was built for (games with a power-on)
         self._last_actions: dict[str, Any] = {}
         self._release: dict[int, int] = {}  # switches the reset left held, released with the first step
         self._noop = {a: game.noop_action(a, full_action_space) for a in self.possible_agents}
@@ -231,6 +238,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
 
     def _boot(self) -> None:
         game = self.game
+        self._start_state = self._start_seed = None
         machine = game.machine(self.rom_path)
         bridge = Bridge(machine, mame=self.mame, timeout=self.timeout, boot_timeout=self.boot_timeout,
                         render=self.mame_window, throttle=self.throttle, sound=self.sound)
@@ -238,28 +246,50 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
         self.metadata["mame_version"] = version_name(bridge.binary)
         try:
             self._fields = {f: bridge.field(*f) for f in sorted(driven_fields(game, self._controller))}
-            specs = [ReadSpec(self._space_id(v), v.address, v.dtype, 1, Agg.ALL) for v in game.vars.values()]
+            specs, self._var_at = self._var_reads()
             if self.obs_type == "ram":
                 var, size = game.ram_obs  # type: ignore[misc]
                 specs.append(ReadSpec(self._space_id(var), var.address, "u8", size, Agg.LAST))
             bridge.set_reads(specs)
             use_frame_signal(bridge, game, self._fields)
-            cached = self._cached_start(machine, bridge)
-            if cached is not None:
-                self._start_state = cached
-                return
-            self._run_ops(game.start)
-            self._start_state = os.path.join(bridge.workdir, "start.sta")
-            bridge.save_state(self._start_state)
-            bridge.step(1, frame=False)  # the state is written before this frame; reset() loads it back
-            self._store_start(machine, bridge)
         except BaseException:
             bridge.close()
             self._bridge = None
             raise
 
+    def _start_seed_for(self, seed: int | None) -> int | None:
+        """The seed the start must be built for: the episode seed where the reference's start depends on it (a
+        power-on model), else None (one start for every seed)."""
+        power_on = self.game.power_on
+        if power_on is None or not power_on.seeded(self.game.single_agent):
+            return None
+        if seed is not None:
+            return int(seed)
+        if self._start_seed is not None:
+            return self._start_seed  # an unseeded reset replays the last seed's start
+        return int(self.np_random.integers(1 << 31))
+
+    def _build_start(self, seed: int | None) -> None:
+        """Run the game from power-on to its start state for ``seed`` (and save it), or take it from the cache."""
+        bridge, game = self._bridge, self.game
+        assert bridge is not None
+        machine = game.machine(self.rom_path)
+        self._start_state = self._start_seed = None
+        cached = self._cached_start(machine, bridge, seed)
+        if cached is not None:
+            self._start_state, self._start_seed = cached, seed
+            return
+        self._runner().from_power_on(seed)
+        self._start_state = os.path.join(bridge.workdir, "start.sta")
+        bridge.save_state(self._start_state)
+        # MAME writes the state at the end of its timeslice, within the next frame: the start state is the end of
+        # this frame (a load runs to it again, and that frame end counts as the next step's first frame end)
+        bridge.step(1, frame=False)
+        self._start_seed = seed
+        self._store_start(machine, bridge, seed)
+
     # --- start-state cache (opt-in: state_cache= or MAME_ZOO_STATE_CACHE; never a default folder in $HOME) ----
-    def _cache_path(self, machine: MachineConfig, bridge: Bridge) -> str | None:
+    def _cache_path(self, machine: MachineConfig, bridge: Bridge, seed: int | None) -> str | None:
         folder = self.state_cache or os.environ.get("MAME_ZOO_STATE_CACHE")
         if not folder:
             return None
@@ -267,15 +297,17 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
         key = hashlib.sha1()
         settings = game.settings()
         key.update(repr((game.env_name, bridge.hello.mame_version, machine.system, settings, tuple(game.start),
-                         self.obs_type == "ram", game.frame_signal, sorted(game.input_taps.items()))).encode())
+                         self.obs_type == "ram", game.frame_signal, sorted(game.input_taps.items()),
+                         sorted(game.charge_taps.items()), game.bus_taps, game.power_on, game.single_agent,
+                         seed)).encode())
         state_files = [op.path for op in game.start if isinstance(op, LoadState)]
         for path in [*machine.media.values(), *_romset_files(machine), *state_files]:
             key.update(_file_digest(path))
         return os.path.join(os.path.abspath(folder), f"{game.env_name}-{key.hexdigest()[:20]}.sta")
 
-    def _cached_start(self, machine: MachineConfig, bridge: Bridge) -> str | None:
-        path = self._cache_path(machine, bridge)
-        if path is None or not os.path.isfile(path):
+    def _cached_start(self, machine: MachineConfig, bridge: Bridge, seed: int | None) -> str | None:
+        path = self._cache_path(machine, bridge, seed)
+        if path is None or not all(os.path.isfile(f) for f in (path, path + TIMELINE_SUFFIX)):
             return None
         try:
             bridge.load_state(path)  # validated here; reset() loads it again
@@ -284,13 +316,16 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
         bridge.step(1, frame=False)
         return path
 
-    def _store_start(self, machine: MachineConfig, bridge: Bridge) -> None:
-        path = self._cache_path(machine, bridge)
+    def _store_start(self, machine: MachineConfig, bridge: Bridge, seed: int | None) -> None:
+        path = self._cache_path(machine, bridge, seed)
         if path is None or self._start_state is None:
             return
         tmp = f"{path}.{os.getpid()}.tmp"
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
+            # the bridge's timing file first: a state with no timing file beside it is not taken from the cache
+            shutil.copyfile(self._start_state + TIMELINE_SUFFIX, tmp)
+            os.replace(tmp, path + TIMELINE_SUFFIX)
             shutil.copyfile(self._start_state, tmp)
             os.replace(tmp, path)  # atomic: parallel envs may race to write the same state
         except OSError as exc:  # the cache only saves time: a full disk or read-only folder must not stop the env
@@ -319,40 +354,11 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
             neutral.setdefault(self._fields[f], 0)
         return neutral
 
-    def _run_ops(self, ops: Sequence[StartOp]) -> None:
-        bridge = self._bridge
-        assert bridge is not None
-        neutral = self._neutral()
-        for op in ops:
-            if isinstance(op, Wait):
-                bridge.step(op.frames, neutral, frame=False)
-            elif isinstance(op, Hold):
-                bridge.step(op.frames, {**neutral, **{self._fields[f]: v for f, v in op.inputs.items()}}, frame=False)
-            elif isinstance(op, PressUntil):
-                spec = ReadSpec(self._space_id(op.var), op.var.address, op.var.dtype)
-                pressed = {**neutral, **{self._fields[f]: v for f, v in op.inputs.items()}}
-                for _ in range(op.max_presses):
-                    value = int(bridge.read([spec])[0][0])
-                    if (bcd(value) if op.decode_bcd else value) == op.value:
-                        break
-                    bridge.step(op.press, pressed, frame=False)
-                    bridge.step(op.release, neutral, frame=False)
-                else:
-                    raise InvalidGameSpec(
-                        f"{self.game.env_name}: RAM {op.var.address:#x} never reached {op.value} after "
-                        f"{op.max_presses} presses; the start sequence does not fit this ROM")
-            elif isinstance(op, Write):
-                space = self._space_id(op.var)
-                bridge.write(space, op.var.address, op.var.dtype, op.value)
-                got = int(bridge.read([ReadSpec(space, op.var.address, op.var.dtype)])[0][0])
-                if got != op.value:
-                    raise InvalidGameSpec(f"{self.game.env_name}: wrote {op.value} to RAM {op.var.address:#x} but "
-                                          f"it reads back {got}; the start sequence does not fit this ROM")
-            elif isinstance(op, LoadState):
-                bridge.load_state(op.path)
-                bridge.step(1, neutral, frame=False)
-            else:
-                raise InvalidGameSpec(f"{self.game.env_name}: unknown start step {op!r}")
+    def _runner(self) -> StartRunner:
+        """The start-step interpreter on this env's bridge and fields."""
+        assert self._bridge is not None
+        return StartRunner(self._bridge, self.game, lambda f: self._fields[f] if f in self._fields
+                           else self._field_id(f), self._neutral())
 
     # --- PettingZoo API -----------------------------------------------------------------------------
     def reset(self, seed: int | None = None,
@@ -362,6 +368,15 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
             self.np_random, _ = seeding.np_random(seed)
         if self._bridge is None or self._bridge.closed:
             self._boot()
+        start_seed = self._start_seed_for(seed)
+        if self._start_state is None or start_seed != self._start_seed:
+            try:
+                self._build_start(start_seed)
+            except BaseException:
+                if self._bridge is not None:  # a failed start leaves no MAME behind; the next reset boots anew
+                    self._bridge.close()
+                    self._bridge = None
+                raise
         assert self._bridge is not None and self._start_state is not None
         try:
             self._bridge.load_state(self._start_state)
@@ -372,11 +387,12 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
             self._bridge.close()
             self._bridge = self._start_state = None
             self._boot()
+            self._build_start(start_seed)
             assert self._bridge is not None and self._start_state is not None
             self._bridge.load_state(self._start_state)
         bridge = self._bridge
         restart = self.game.restart
-        self._run_ops(restart)
+        self._runner().run(restart)
         neutral = self._neutral()
         # A restart whose last hold is `observed` (ale-py's reset ends inside its second soft reset) keeps it held
         # on the observed frame; the first step (or the no-op start) releases it.
@@ -405,8 +421,29 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
     def _needs_frame(self) -> bool:
         return self.obs_type != "ram" or self.render_mode is not None
 
+    def _var_reads(self) -> tuple[list[ReadSpec], list[tuple[str, int, int]]]:
+        """The variables' per-frame reads, adjacent ones of a space and type merged into one block read, and
+        where each variable is in them: (name, read, column)."""
+        specs: list[ReadSpec] = []
+        where: list[tuple[str, int, int]] = []
+        for name, var in sorted(self.game.vars.items(), key=lambda kv: (kv[1].device, kv[1].space, kv[1].dtype,
+                                                                         kv[1].address)):
+            space = self._space_id(var)
+            size = TYPES[var.dtype][1].itemsize
+            last = specs[-1] if specs else None
+            if (last is not None and (last.space_id, last.dtype) == (space, var.dtype)
+                    and var.address - last.address in range(0, (last.count + 1) * size, size)):
+                column = (var.address - last.address) // size
+                if column == last.count:
+                    specs[-1] = ReadSpec(space, last.address, var.dtype, last.count + 1, Agg.ALL)
+            else:
+                specs.append(ReadSpec(space, var.address, var.dtype, 1, Agg.ALL))
+                column = 0
+            where.append((name, len(specs) - 1, column))
+        return specs, where
+
     def _values_at(self, values: list[np.ndarray], index: int) -> dict[str, int]:
-        return {name: int(values[i][index, 0]) for i, name in enumerate(self._var_names)}
+        return {name: int(values[spec][index, column]) for name, spec, column in self._var_at}
 
     def _store(self, result: Any) -> None:
         if result.frame is not None:
@@ -475,20 +512,10 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
         chosen = self._check_actions(actions)
         if self._rules.wants_noop:  # the game is in a phase where agents do not play (e.g. a skipped bonus stage)
             chosen = {}
-        p = self.repeat_action_probability
         for agent in self.agents:
-            action = chosen.get(agent, self._noop[agent])
-            if p and self.np_random.random() < p:
-                action = self._last_actions.get(agent, self._noop[agent])
-            chosen[agent] = self._last_actions[agent] = action
-        encoded = self._controller.encode(chosen, self.frameskip)
-        encoded.update(self._rules.forced_inputs())
-        fields = self._fields
-        inputs = {(fields[f] if f in fields else self._field_id(f)): v for f, v in encoded.items()}
-        if self._release:
-            inputs = {**self._release, **inputs}
-            self._release = {}
-        result = self._bridge.step(self.frameskip, inputs, frame=self._needs_frame, crop=self.game.crop)
+            chosen.setdefault(agent, self._noop[agent])
+        inputs, later = self._frame_inputs(chosen)
+        result = self._bridge.step(self.frameskip, inputs, frame=self._needs_frame, crop=self.game.crop, later=later)
         self._store(result)
 
         n = len(self.possible_agents)
@@ -515,6 +542,41 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
         if self.render_mode == "human":
             self.render()
         return out_obs, out_rew, out_term, out_trunc, out_info
+
+    def _frame_inputs(self, chosen: dict[str, Any]) -> tuple[dict[int, int], list[tuple[int, dict[int, int]]]]:
+        """The input values of the step's first frame and of its later frames where they change.
+
+        Sticky actions are decided per emulated frame, as ALE does: in each frame each agent keeps the action it
+        played in the frame before with probability ``repeat_action_probability``, so the new action takes over
+        at a random frame of the step (or not in it). A turning dial moves frame by frame.
+        """
+        frames, last = self.frameskip, self._last_actions
+        switch: dict[str, int] = {}
+        p = self.repeat_action_probability
+        if p:
+            draws = self.np_random.random((len(chosen), frames)) >= p  # True: the frame takes the new action
+            for (agent, action), takes in zip(chosen.items(), draws):
+                if action != last.get(agent, self._noop[agent]):
+                    switch[agent] = int(takes.argmax()) if takes.any() else frames
+        controller, fields, forced = self._controller, self._fields, self._rules.forced_inputs()  # type: ignore[union-attr]
+
+        def encode(frame: int) -> dict[int, int]:
+            acting = {a: (last.get(a, self._noop[a]) if frame < switch.get(a, 0) else v) for a, v in chosen.items()}
+            encoded = controller.encode(acting)
+            if frame == 0:
+                encoded.update(forced)
+            return {(fields[f] if f in fields else self._field_id(f)): v for f, v in encoded.items()}
+
+        inputs = encode(0)
+        if self._release:
+            inputs = {**self._release, **inputs}
+            self._release = {}
+        changes = range(1, frames) if controller.per_frame else sorted({f for f in switch.values() if 0 < f < frames})
+        later = [(f, encode(f)) for f in changes]
+        for agent, action in chosen.items():
+            if switch.get(agent, 0) < frames:
+                last[agent] = action
+        return inputs, later
 
     def render(self) -> np.ndarray | None:
         """``rgb_array``: the current screen (RGB); ``human``: show it in a window."""
@@ -550,7 +612,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
         if self._bridge is not None:
             self._bridge.close()
             self._bridge = None
-        self._start_state = None
+        self._start_state = self._start_seed = None
         self._rules = None
         self.agents = []
         if self._window is not None:

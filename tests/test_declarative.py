@@ -21,7 +21,7 @@ from pettingzoo.test import parallel_api_test
 
 import mame_zoo
 from mame_zoo import games, spec
-from mame_zoo.core.ops import FrameOutcome, Hold, PressUntil, Wait
+from mame_zoo.core.ops import FrameOutcome, Hold, MachineReset, PressUntil, Wait
 from mame_zoo.declarative import (
     DATA_DIR,
     ActionController,
@@ -113,12 +113,18 @@ def test_builtin_boxing_declares_what_multi_agent_ale_reads() -> None:
     game = atari.BOXING
     assert {n: v.address for n, v in game.vars.items()} == {"score_first": 0x92, "score_second": 0x93,
                                                             "clock_min": 0x90, "clock_sec": 0x91}
-    assert game.start == (Wait(59), Hold({atari.RESET: 1}, 4), PressUntil({atari.SELECT: 1}, spec.Var(0x92), 2))
+    # Multi-Agent-ALE's reset(seed): loadROM's environment reset in Boxing's first mode (1: RAM 0x92 = 1), then
+    # reset_game's in the two-player mode (0x92 = 2); each begins with a machine reset and 60 idle frames
+    reset, select, idle = Hold({atari.RESET: 1}, 4), {atari.SELECT: 1}, Wait(60)
+    assert game.start == (MachineReset(), idle, reset, PressUntil(select, spec.Var(0x92), 1), Hold({atari.RESET: 1}, 8),
+                          Wait(1), Wait(1), MachineReset(), idle, reset, PressUntil(select, spec.Var(0x92), 2))
     assert game.restart == (Hold({atari.RESET: 1}, 8), Wait(1))  # setMode's and reset's soft resets
+    assert game.power_on is not None and game.frame_signal is not None and game.frame_signal.limit is not None
     single = game.with_single_agent()
     assert single.agents == ("first_0",)
-    # ale-py's reset: idle frames and two soft resets, the second ending on the observed frame (restart + 1)
-    assert single.start == (Wait(59), Hold({atari.RESET: 1}, 4))
+    # ale-py's resets in the default mode: idle frames and three soft resets (the last ending on the observed
+    # frame: restart + 1)
+    assert single.start == (MachineReset(), idle, reset, Hold({atari.RESET: 1}, 4), MachineReset(), idle, reset)
     assert single.restart == (Hold({atari.RESET: 1}, 3, observed=True),)
     with pytest.raises(ValueError, match="1-player"):
         atari.WARLORDS.with_single_agent()
@@ -346,18 +352,24 @@ PUNCH = ["fire"]
     ctl = game.controller(False)
     up, fire = (J1, "P1 Up"), (J1, "P1 Button 1")
     assert ctl.reset() == {up: 0, fire: 0}
-    assert ctl.encode({"p1": (1, 1)}, 1) == {up: 1, fire: 1}
-    assert ctl.encode({}, 1) == {up: 0, fire: 0}
-    # Pong's paddles: LEFT turns the dial up by 23000 per frame; MAME gets 0.019040 * r / 76 + 36.3
+    assert ctl.encode({"p1": (1, 1)}) == {up: 1, fire: 1}
+    assert ctl.encode({}) == {up: 0, fire: 0}
+    assert not ctl.per_frame
+    # Pong's paddles: LEFT turns the dial up by 23000 per frame; the pot's charging input gets the cycles a paddle
+    # of that resistance takes to charge, as Stella computes them (1.6 * r * 0.01E-6 * 1.19E6, truncated)
     pong = atari.PONG.controller(False)
-    assert isinstance(pong, ActionController)
+    assert isinstance(pong, ActionController) and pong.per_frame
     pot = (":joyport1:pad:POTY", "Paddle 2")
-    assert pong.reset()[pot] == round(0.019040 * 408823 / 76 + 36.3)
+    assert pong.reset()[pot] == int(1.6 * 408823 * 0.01e-6 * 1.19e6) == 7783
     left = atari.PONG.action_meanings().index("LEFT")
-    assert pong.encode({"first_0": left}, 4)[pot] == round(0.019040 * (408823 + 4 * 23000) / 76 + 36.3)
+    for frame in range(1, 5):
+        assert pong.encode({"first_0": left})[pot] == int(1.6 * (408823 + frame * 23000) * 0.01e-6 * 1.19e6)
     for _ in range(100):
-        pong.encode({"first_0": left}, 4)
+        pong.encode({"first_0": left})
     assert pong.positions[0] == 790196  # clamped at the maximum
+    # the pots no agent turns: Multi-Agent-ALE turns all four with no-ops (they rest at the start position)
+    idle = {f: v for f, v in pong.reset().items() if f[0].endswith(("POTX", "POTY")) and f != pot}
+    assert len(idle) == 3 and set(idle.values()) == {7783}
 
 
 # --- 3. validation: file, key and problem ---------------------------------------------------------------------

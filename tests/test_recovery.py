@@ -38,7 +38,7 @@ def test_reset_rebuilds_a_vanished_start_state(closing: Callable) -> None:
 def test_reset_rebuilds_a_damaged_cached_start_state(closing: Callable, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     filler = closing(boxing_v0.parallel_env(obs_type="ram", state_cache=cache))
-    filler.reset(seed=0)
+    filler.reset(seed=4)  # the start of each seed is cached (Multi-Agent-ALE's power-on depends on it)
     filler.close()
     (state,) = cache.glob("boxing_v0-*.sta")
     env = closing(boxing_v0.parallel_env(obs_type="ram", state_cache=cache))

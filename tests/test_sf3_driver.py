@@ -61,12 +61,12 @@ def test_every_input_the_env_uses_exists(sf3_bridge: Bridge, mode: str) -> None:
 def test_action_map_drives_the_right_player_fields() -> None:
     controller = SF3Controller((0, 1), "multi_discrete")
     roundhouse, short = 6, 4
-    both = controller.encode({"first_0": (8, roundhouse), "second_0": (8, roundhouse)}, 1)
+    both = controller.encode({"first_0": (8, roundhouse), "second_0": (8, roundhouse)})
     pressed = {f for f, v in both.items() if v}
     assert pressed == {(":EXTRA", "P1 Roundhouse Kick"), (":INPUTS", "P2 Roundhouse Kick")}
-    pressed = {f for f, v in controller.encode({"second_0": (0, short)}, 1).items() if v}
+    pressed = {f for f, v in controller.encode({"second_0": (0, short)}).items() if v}
     assert pressed == {(":INPUTS", "P2 Left"), (":EXTRA", "P2 Short Kick")}
-    pressed = {f for f, v in controller.encode({"first_0": (3, 3)}, 1).items() if v}
+    pressed = {f for f, v in controller.encode({"first_0": (3, 3)}).items() if v}
     assert pressed == {(":INPUTS", "P1 Up"), (":INPUTS", "P1 Right"), (":INPUTS", "P1 Jab Punch"),
                        (":INPUTS", "P1 Strong Punch")}
 

@@ -594,16 +594,16 @@ def test_controller_multi_discrete_all_pairs() -> None:
     p1, p2 = actions.player_fields(0), actions.player_fields(1)
     for move in range(9):
         for attack in range(10):
-            out = c.encode({"first_0": np.array([move, attack]), "second_0": (move, attack)}, 3)
+            out = c.encode({"first_0": np.array([move, attack]), "second_0": (move, attack)})
             want = set(actions.MOVES[move][1] + actions.ATTACKS[attack][1])
             assert pressed(out) == {p1[k] for k in want} | {p2[k] for k in want}
-    out = c.encode({"first_0": [6, 6]}, 1)  # absent second_0: nothing pressed for P2
+    out = c.encode({"first_0": [6, 6]})  # absent second_0: nothing pressed for P2
     assert pressed(out) == {(":INPUTS", "P1 Down"), (":EXTRA", "P1 Roundhouse Kick")}
-    out = c.encode({"second_0": [3, 7]}, 1)
+    out = c.encode({"second_0": [3, 7]})
     assert pressed(out) == {(":INPUTS", "P2 Up"), (":INPUTS", "P2 Right"), (":EXTRA", "P2 Short Kick"),
                             (":EXTRA", "P2 Forward Kick")}
-    assert pressed(c.encode({"second_0": [8, 6]}, 1)) == {(":INPUTS", "P2 Roundhouse Kick")}
-    assert pressed(c.encode({"first_0": [8, 9], "second_0": None}, 1)) == set()
+    assert pressed(c.encode({"second_0": [8, 6]})) == {(":INPUTS", "P2 Roundhouse Kick")}
+    assert pressed(c.encode({"first_0": [8, 9], "second_0": None})) == set()
 
 
 def test_discrete_and_combined_schemes() -> None:
@@ -617,8 +617,8 @@ def test_discrete_and_combined_schemes() -> None:
     assert len(actions.action_meanings("discrete")) == 18 and len(actions.action_meanings("combined")) == 90
     c = SF3Controller((1,), scheme="discrete")  # one agent on P2 (vs CPU)
     assert c.agents == ("first_0",)
-    assert pressed(c.encode({"first_0": 15}, 1)) == {(":INPUTS", "P2 Roundhouse Kick")}
-    assert pressed(c.encode({"first_0": np.int64(5)}, 1)) == {(":INPUTS", "P2 Right")}
+    assert pressed(c.encode({"first_0": 15})) == {(":INPUTS", "P2 Roundhouse Kick")}
+    assert pressed(c.encode({"first_0": np.int64(5)})) == {(":INPUTS", "P2 Right")}
     for bad, scheme in ((18, "discrete"), (-1, "discrete"), (1.5, "combined"), ([9, 0], "multi_discrete"),
                         ([0, 10], "multi_discrete"), (3, "multi_discrete"), (True, "discrete")):
         with pytest.raises(InvalidAction):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import gymnasium
 
-from mame_zoo.core.ops import FrameOutcome, FrameSignal, Input, InputTap, StartOp, Var, Wait
+from mame_zoo.core.ops import BusTap, ChargeTap, FrameOutcome, FrameSignal, Input, InputTap, StartOp, Var, Wait
 
 if TYPE_CHECKING:  # the bridge's plain configuration type, named in a signature only
     from mame_zoo.bridge import MachineConfig
@@ -47,14 +47,68 @@ class Controller(abc.ABC):
 
     #: every input field the controller drives
     inputs: tuple[Input, ...]
+    #: True when the same actions can give other values from one frame to the next (a dial that turns)
+    per_frame: bool = False
 
     @abc.abstractmethod
     def reset(self) -> dict[Input, int]:
         """Forget state; return the neutral value of every input."""
 
     @abc.abstractmethod
-    def encode(self, actions: Mapping[str, int], frames: int) -> dict[Input, int]:
-        """Input values for one step of ``frames`` frames (agents absent from ``actions`` do nothing)."""
+    def encode(self, actions: Mapping[str, int]) -> dict[Input, int]:
+        """Input values for one frame of the agents' actions (agents absent from ``actions`` do nothing)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RestartSpec:
+    """Where a machine's reset is watched and what the bridge restarts with it (``Bridge.arm_restart``): the reset
+    vector's high byte (the CPU's first instruction comes a cycle after reading it), the timer's read and write
+    registers (first, last, mirror bits), MAME's cycles from a reset to the first instruction, and the save item
+    (device tag, item name) that holds where the video chip's scanlines start."""
+
+    vector: int
+    timer_reads: tuple[int, int, int]
+    timer_writes: tuple[int, int, int]
+    first_cycles: int
+    line_origin: tuple[str, str]
+    device: str = ":maincpu"
+    space: str = "program"
+
+
+class PowerOn(abc.ABC):
+    """How the reference emulator powers a machine on, where MAME does it otherwise: what its RAM holds, and what
+    each machine reset restarts (a random timer, where scanlines start). With one, the env builds a game's start
+    from power-on for the episode seed: ``reset(seed=...)`` gives the reference's start for that seed."""
+
+    #: the RAM it fills: (first byte, size)
+    ram: tuple[Var, int]
+    spec: RestartSpec
+
+    @abc.abstractmethod
+    def detection(self) -> tuple[StartOp, ...]:
+        """What runs right after power-on, before the game's start sequence (e.g. a format detection)."""
+
+    @abc.abstractmethod
+    def seeded(self, single_agent: bool) -> bool:
+        """Whether the start depends on the episode seed (in the single-agent form or the multi-agent one)."""
+
+    @abc.abstractmethod
+    def fill(self, seed: int, single_agent: bool) -> bytes:
+        """The RAM at power-on for ``seed``."""
+
+    @abc.abstractmethod
+    def timer(self, seed: int, single_agent: bool, index: int) -> int:
+        """The timer that machine reset number ``index`` (0: the one at power-on) starts, for ``seed``."""
+
+    def charge(self, position: int) -> int:
+        """The value a charging input (:class:`~mame_zoo.core.ops.ChargeTap`) gets for a dial at ``position``
+        (default: the position itself)."""
+        return position
+
+    def idle_charges(self, pots: Sequence[Input], start: int, single_agent: bool) -> dict[Input, int]:
+        """The values of charging inputs no agent turns, when the turned ones start at ``start`` (default: none
+        set; MAME's own values)."""
+        return {}
 
 
 class Game(abc.ABC):
@@ -108,6 +162,13 @@ class Game(abc.ABC):
     #: what ends one of the game's frames (None: MAME's frame end), and where the game reads which input
     frame_signal: FrameSignal | None = None
     input_taps: Mapping[Input, InputTap] = MappingProxyType({})
+    #: charging inputs (paddle pots) read as the reference times them; bus bits the reference fills otherwise
+    charge_taps: Mapping[Input, ChargeTap] = MappingProxyType({})
+    bus_taps: tuple[BusTap, ...] = ()
+    #: how the reference powers the machine on (None: as MAME does)
+    power_on: PowerOn | None = None
+    #: True for the single-agent form of a game (its reference is the single-player emulator, e.g. ale-py)
+    single_agent: bool = False
 
     #: names of the game's own settings, taken as env keywords (``characters``, ``num_players``, ...)
     options: tuple[str, ...] = ()
@@ -129,4 +190,4 @@ class Game(abc.ABC):
         return None
 
 
-__all__ = ["Controller", "Game", "Rules"]
+__all__ = ["Controller", "Game", "PowerOn", "RestartSpec", "Rules"]

@@ -25,6 +25,24 @@ class Var:
 
 # --- the game's own frame: what ends one, and where it reads its inputs ---------------------------
 @dataclass(frozen=True)
+class FrameLimit:
+    """Stella's scanline limit: a frame also ends at the first write to ``first``..``last`` (or an address with
+    some of the ``mirror`` bits set) once it has run more than ``lines`` scanlines of ``line_cycles`` CPU cycles.
+    Stella (and so ALE) applies it to every frame (290 lines NTSC, 342 PAL); a 2600 game that switches VSYNC on
+    time never meets it, so the bridge watches for it in start sequences and, where ``in_play``, in play too
+    (it watches every write of the range: that costs)."""
+
+    lines: int
+    line_cycles: int
+    first: int
+    last: int
+    mirror: int = 0
+    in_play: bool = False
+    #: the limit while the machine tells NTSC from PAL at power-on (Stella: NTSC's, whatever the format)
+    detect_lines: int = 0
+
+
+@dataclass(frozen=True)
 class FrameSignal:
     """What ends one of the game's frames: a write to ``address`` (or any address with some of the ``mirror``
     bits set) of ``device``'s ``space`` whose ``mask`` bits go from set to clear (``edge="fall"``) or the other
@@ -32,7 +50,7 @@ class FrameSignal:
     Stella (and so ALE) ends a frame. Without one, MAME's own frame end is the frame. ``longest`` > 0: a frame
     also ends at MAME's ``longest``-th frame end without the signal (Stella cuts a frame after 25000
     instructions; a 2600 game that stops switching VSYNC while it thinks, or while a button is held, would
-    otherwise never end one)."""
+    otherwise never end one). ``limit``: Stella's scanline limit, counted in cycles of the CPU's ``clock_hz``."""
 
     address: int
     mask: int
@@ -41,6 +59,8 @@ class FrameSignal:
     device: str = ":maincpu"
     space: str = "program"
     longest: int = 0
+    limit: FrameLimit | None = None
+    clock_hz: int = 0
 
     def __post_init__(self) -> None:
         if self.edge not in ("fall", "rise"):
@@ -49,6 +69,8 @@ class FrameSignal:
             raise InvalidGameSpec(f"a frame signal's mask is a byte's bits (1-255), not {self.mask!r}")
         if not 0 <= self.longest < 1 << 16:
             raise InvalidGameSpec(f"a frame signal's longest frame is 0-65535 MAME frames, not {self.longest!r}")
+        if self.limit is not None and self.clock_hz <= 0:
+            raise InvalidGameSpec("a frame signal with a scanline limit needs the CPU clock (clock_hz)")
 
 
 @dataclass(frozen=True)
@@ -61,6 +83,37 @@ class InputTap:
     address: int
     mask: int
     active_low: bool = True
+    mirror: int = 0
+    device: str = ":maincpu"
+    space: str = "program"
+
+
+@dataclass(frozen=True)
+class ChargeTap:
+    """Where the game reads an analog input that charges (the 2600's paddle pots, read as Stella times them):
+    reads of ``address`` (or its ``mirror`` addresses) have the ``mask`` bits set once more CPU cycles than the
+    input's value have passed since a write cleared the trigger bits (``trigger`` = address, mirror bits, mask:
+    the 2600's VBLANK dump), clear while they are set; a negative value reads set at all times. The value is
+    therefore in CPU cycles (of ``clock_hz``)."""
+
+    address: int
+    mask: int
+    trigger: tuple[int, int, int]
+    clock_hz: int
+    mirror: int = 0
+    device: str = ":maincpu"
+    space: str = "program"
+
+
+@dataclass(frozen=True)
+class BusTap:
+    """Reads of ``first``..``last`` (or their ``mirror`` addresses) whose ``mask`` bits the chip leaves undriven:
+    the bridge fills them from the CPU's data bus as Stella's 6502 leaves it (the 2600's TIA drives 2 of 8 bits;
+    MAME guesses the others, and games store what they read)."""
+
+    first: int
+    last: int
+    mask: int
     mirror: int = 0
     device: str = ":maincpu"
     space: str = "program"
@@ -118,13 +171,19 @@ class Write:
 
 
 @dataclass(frozen=True)
+class MachineReset:
+    """Reset the machine: its devices restart, its memory stays (Stella's ``System::reset``, with which ALE's
+    environment resets begin; the machine's power-on model, if the game has one, says what else restarts)."""
+
+
+@dataclass(frozen=True)
 class LoadState:
     """Load the MAME save state at ``path``, then run one frame."""
 
     path: str
 
 
-StartOp = Wait | Hold | PressUntil | Write | LoadState
+StartOp = Wait | Hold | PressUntil | Write | LoadState | MachineReset
 
 
 def check_unique(names: list[str], what: str) -> None:
@@ -145,5 +204,5 @@ class FrameOutcome:
     lives: list[int] = field(default_factory=list)  # per agent; < 0 means that agent is out
 
 
-__all__ = ["FrameOutcome", "FrameSignal", "Hold", "Input", "InputTap", "LoadState", "PressUntil", "StartOp", "Var",
-           "Wait", "Write", "bcd", "check_unique"]
+__all__ = ["BusTap", "ChargeTap", "FrameLimit", "FrameOutcome", "FrameSignal", "Hold", "Input", "InputTap", "LoadState",
+           "MachineReset", "PressUntil", "StartOp", "Var", "Wait", "Write", "bcd", "check_unique"]

@@ -3,7 +3,7 @@ generic :class:`ActionController` that turns actions into MAME input values."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,31 +70,42 @@ class ActionController(Controller):
     """Maps each agent's action to the buttons it holds (and turns its dial), through an action table.
 
     ``sets`` holds one tuple of button sets per action component: one component gives ``Discrete`` actions
-    (an index into it), several give ``MultiDiscrete`` actions whose buttons are combined.
+    (an index into it), several give ``MultiDiscrete`` actions whose buttons are combined. ``charge`` turns a
+    dial's position into its field's value where the field is a charging input (the machine's; default
+    :meth:`Dial.value`); ``idle`` holds fixed values of inputs no agent drives (paddles nobody turns).
     """
 
     def __init__(self, wirings: Sequence[Wiring], sets: Sequence[Sequence[frozenset[str]]], dial: Dial | None,
-                 noop: Any) -> None:
+                 noop: Any, charge: Callable[[int], int] | None = None, idle: Mapping[Input, int] | None = None,
+                 ) -> None:
         self.wirings = tuple(wirings)
         self.sets = tuple(tuple(s) for s in sets)
         self.dial = dial
         self.noop = noop
+        self.charge = charge
+        self.idle = dict(idle or {})
         fields: list[Input] = []
         for w in self.wirings:
             if w.dial is not None:
                 fields.append(w.dial)
             fields.extend(w.buttons.values())
-        self.inputs = tuple(dict.fromkeys(fields))
+        self.inputs = tuple(dict.fromkeys([*fields, *self.idle]))
+        self.per_frame = dial is not None and any(w.dial is not None for w in self.wirings)
         self.positions = [dial.start if dial else 0] * len(self.wirings)
+
+    def _dial_value(self, position: int) -> int:
+        assert self.dial is not None
+        return self.charge(position) if self.charge is not None else self.dial.value(position)
 
     def reset(self) -> dict[Input, int]:
         """Dials back to their start positions; every input at its neutral value."""
         self.positions = [self.dial.start if self.dial else 0] * len(self.wirings)
         out = dict.fromkeys(self.inputs, 0)
+        out.update(self.idle)
         if self.dial is not None:
             for w in self.wirings:
                 if w.dial is not None:
-                    out[w.dial] = self.dial.value(self.dial.start)
+                    out[w.dial] = self._dial_value(self.dial.start)
         return out
 
     def held(self, action: Any) -> frozenset[str]:
@@ -103,16 +114,17 @@ class ActionController(Controller):
             return self.sets[0][int(action)]
         return frozenset().union(*(s[int(a)] for s, a in zip(self.sets, action)))
 
-    def encode(self, actions: Mapping[str, Any], frames: int) -> dict[Input, int]:
-        """The input values for the agents' actions over one step of ``frames`` frames."""
+    def encode(self, actions: Mapping[str, Any]) -> dict[Input, int]:
+        """The input values for one frame of the agents' actions (a turned dial moves one frame's worth)."""
         out: dict[Input, int] = {}
         dial = self.dial
         for i, w in enumerate(self.wirings):
             held = self.held(actions.get(w.name, self.noop))
             if w.dial is not None and dial is not None:
                 step = dial.speed if dial.increase in held else -dial.speed if dial.decrease in held else 0
-                self.positions[i] = int(np.clip(self.positions[i] + step * frames, dial.minimum, dial.maximum))
-                out[w.dial] = dial.value(self.positions[i])
+                if step:
+                    self.positions[i] = min(max(self.positions[i] + step, dial.minimum), dial.maximum)
+                out[w.dial] = self._dial_value(self.positions[i])
             for button, input_field in w.buttons.items():
                 out[input_field] = int(button in held)
         return out

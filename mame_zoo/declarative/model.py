@@ -15,8 +15,8 @@ from typing import Any
 import gymnasium
 
 from mame_zoo.bridge import MachineConfig
-from mame_zoo.core.game import Controller, Game, Rules
-from mame_zoo.core.ops import FrameSignal, Input, InputTap, PressUntil, StartOp, Var, Wait
+from mame_zoo.core.game import Controller, Game, PowerOn, Rules
+from mame_zoo.core.ops import BusTap, ChargeTap, FrameSignal, Input, InputTap, PressUntil, StartOp, Var, Wait
 from mame_zoo.declarative.controls import ActionController, Dial, Wiring
 from mame_zoo.declarative.rules import DeclarativeRules, Decoder, PythonRules, RuleSet
 from mame_zoo.errors import InvalidOption
@@ -78,6 +78,9 @@ class DeclarativeGame(Game):
     ram_obs: tuple[Var, int] | None = None
     frame_signal: FrameSignal | None = None
     input_taps: Mapping[Input, InputTap] = field(default_factory=dict)
+    charge_taps: Mapping[Input, ChargeTap] = field(default_factory=dict)
+    bus_taps: tuple[BusTap, ...] = ()
+    power_on: PowerOn | None = None
     table: tuple[tuple[str, frozenset[str]], ...] = ()
     minimal: tuple[tuple[int, ...], ...] = ()
     full: tuple[int, ...] | None = None
@@ -224,8 +227,14 @@ class DeclarativeGame(Game):
     def controller(self, full_action_space: bool) -> Controller:
         """A fresh controller over the file's wiring."""
         wired = [w for w in self.players if w.name in self.agents]
+        charge = idle = None
+        if self.dial is not None and self.power_on is not None and any(w.dial in self.charge_taps for w in wired):
+            charge = self.power_on.charge  # the dials' fields are charging inputs: the machine's law
+            turned = {w.dial for w in wired}
+            idle = self.power_on.idle_charges([f for f in self.charge_taps if f not in turned], self.dial.start,
+                                              self.single_agent)
         return ActionController(wired, self._action_sets(full_action_space), self.dial,
-                                self.noop_action(self.agents[0], full_action_space))
+                                self.noop_action(self.agents[0], full_action_space), charge, idle)
 
     def rules(self) -> Rules:
         """Fresh rules: the file's declarative rules or its Python factory's."""

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from mame_zoo.bridge.config import forbidden_option
 from mame_zoo.core import ops as spec_module
-from mame_zoo.core.ops import FrameSignal, Hold, Input, InputTap, PressUntil, StartOp, Var, Wait, Write
+from mame_zoo.core.ops import FrameSignal, Hold, Input, InputTap, MachineReset, PressUntil, StartOp, Var, Wait, Write
 from mame_zoo.declarative.controls import BUILTIN_TABLES, Dial, Wiring
 from mame_zoo.declarative.machines import MACHINES
 from mame_zoo.declarative.model import Choice, DeclarativeGame, Setting
@@ -347,10 +347,16 @@ def _op(ctx: _Ctx, value: Any, key: str, inputs: Mapping[str, Input], names: Map
         ) -> StartOp:
     if not isinstance(value, dict):
         ctx.fail(key, f"must be a table such as {{ wait = 60 }}; got {_kind(value)}")
-    kinds = [k for k in ("wait", "hold", "press", "wait_until", "write") if k in value]
+    kinds = [k for k in ("wait", "hold", "press", "wait_until", "write", "reset") if k in value]
     if len(kinds) != 1:
-        ctx.fail(key, "give exactly one of wait, hold, press, wait_until, write")
+        ctx.fail(key, "give exactly one of wait, hold, press, wait_until, write, reset")
     kind = kinds[0]
+    if kind == "reset":
+        _table(ctx, value, key, ("reset",))
+        if value["reset"] != "machine":
+            ctx.fail(f"{key}.reset", f'the one reset is "machine" (its devices restart, memory stays), got '
+                                     f'{value["reset"]!r}')
+        return MachineReset()
     if kind == "wait":
         _table(ctx, value, key, ("wait",))
         return Wait(_int(ctx, value["wait"], f"{key}.wait", 1, 0xFFFF))
@@ -531,20 +537,34 @@ TOP_KEYS = ("format", "game", "machine", "screen", "frame", "ram", "vars", "inpu
 CLASS_TOP_KEYS = ("format", "game", "machine", "screen", "frame")
 
 
-def _frame(ctx: _Ctx, value: Any) -> tuple[FrameSignal | None, dict[Input, InputTap]]:
-    """``[frame]``: what ends one of the game's frames, and where it reads its inputs."""
-    t = _table(ctx, value, "frame", ("machine", "signal", "taps", "longest"))
+def _frame(ctx: _Ctx, value: Any, system: str) -> dict[str, Any]:
+    """``[frame]``: what ends one of the game's frames, where it reads its inputs, and (a built-in machine's)
+    how the reference powers the machine on: the game's fields frame_signal, input_taps, charge_taps, bus_taps,
+    power_on."""
+    t = _table(ctx, value, "frame", ("machine", "signal", "taps", "longest", "display", "limit"))
     if ("machine" in t) == ("signal" in t):
         machines = " or ".join(repr(m) for m in MACHINES)
         ctx.fail("frame", f"give either machine = {machines} or signal = {{ address = ..., mask = ... }}")
+    out: dict[str, Any] = {}
     taps: dict[Input, InputTap] = {}
     if "machine" in t:
         machine = _str(ctx, t["machine"], "frame.machine")
         if machine not in MACHINES:
             ctx.fail("frame.machine", f"no built-in machine {machine!r}; built-in: {', '.join(MACHINES)}")
-        signal, builtin = MACHINES[machine]
-        taps.update(builtin)
+        display = _str(ctx, t["display"], "frame.display") if "display" in t else None
+        if display not in (None, "NTSC", "PAL"):
+            ctx.fail("frame.display", f'must be "NTSC" or "PAL" (the cartridge\'s fixed format), got {display!r}')
+        try:
+            model = MACHINES[machine](system, display, _bool(ctx, t.get("limit", False), "frame.limit"))
+        except KeyError:
+            ctx.fail("frame.machine", f"{machine!r} does not run on MAME system {system!r}")
+        signal: FrameSignal = model.signal
+        taps.update(model.taps)
+        out.update(charge_taps=dict(model.charges), bus_taps=model.bus, power_on=model.power_on)
     else:
+        for key in ("display", "limit"):
+            if key in t:
+                ctx.fail(f"frame.{key}", "belongs to a built-in machine (frame.machine)")
         st = _table(ctx, t["signal"], "frame.signal", ("address", "mask", "edge", "mirror", "device", "space"),
                     ("address", "mask"))
         edge = _str(ctx, st.get("edge", "fall"), "frame.signal.edge")
@@ -570,7 +590,8 @@ def _frame(ctx: _Ctx, value: Any) -> tuple[FrameSignal | None, dict[Input, Input
             _int(ctx, tt.get("mirror", 0), f"{key}.mirror", 0),
             _str(ctx, tt.get("device", ":maincpu"), f"{key}.device"),
             _str(ctx, tt.get("space", "program"), f"{key}.space"))
-    return signal, taps
+    out.update(frame_signal=signal, input_taps=taps)
+    return out
 
 
 def _uses_mode(step: Any) -> bool:
@@ -665,8 +686,7 @@ def build_game(data: Mapping[str, Any], source: str, base: Path | None) -> Decla
         ctx.fail("game.name", f"{name!r} ends in a version; give the version in game.version")
     system, media, romset, options = _machine(ctx, top["machine"])
     crop, size = _screen(ctx, top["screen"])
-    signal, taps = _frame(ctx, top["frame"]) if "frame" in top else (None, {})
-    common: dict[str, Any] = dict(frame_signal=signal, input_taps=taps,
+    common: dict[str, Any] = dict(**(_frame(ctx, top["frame"], system) if "frame" in top else {}),
         name=name, version=_int(ctx, g.get("version", 0), "game.version", 0), system=system, media=media,
         romset=romset, mame_options=options, crop=crop, screen_size=size,
         description=_str(ctx, g.get("description", ""), "game.description"),

@@ -13,13 +13,14 @@ import numpy as np
 from mame_zoo.bridge import Bridge, MachineConfig, ReadSpec
 from mame_zoo.bridge.client import InputField, SpaceInfo
 from mame_zoo.core.game import Game
-from mame_zoo.core.ops import Hold, Input, PressUntil, Var, Wait, Write, bcd
+from mame_zoo.core.ops import Hold, Input, PressUntil, Var
 from mame_zoo.declarative.model import DeclarativeGame, resolve_media
 from mame_zoo.declarative.rules import Decoder
 from mame_zoo.declarative.write import machine_section, save_vars, var_entry
 from mame_zoo.env import driven_fields, use_frame_signal
 from mame_zoo.errors import AddressError, InputNotFound, InvalidGameSpec, InvalidOption, UnknownGame
 from mame_zoo.roms import rom_paths
+from mame_zoo.start import StartRunner
 
 MAX_SNAPSHOT = 64 << 20  # bytes of RAM one snapshot may hold
 CHUNK = 0xFFFF  # the bridge's largest step
@@ -328,38 +329,19 @@ class Finder:
         """Run ``seconds`` of game time; with ``window=True`` in real time, while you play with the keyboard."""
         self.wait(max(1, round(seconds * self.bridge.hello.refresh_hz)))
 
-    def start(self) -> None:
-        """Run the game's start sequence and restart sequence (games and game files only)."""
+    def start(self, seed: int = 0) -> None:
+        """Run the game from power-on (the reference's, for the episode ``seed``, where the game's machine has a
+        power-on model) through its start and restart sequences: the state an env's first observation after
+        ``reset(seed=seed)`` comes from (games and game files only)."""
         if self.game is None:
             raise InvalidGameSpec(f"{self.machine.system} is a bare machine: `start` needs a game or game file")
         ops = (*self.game.start, *self.game.restart)
         neutral = {self._id(f): 0 for op in ops if isinstance(op, Hold | PressUntil) for f in op.inputs}
         neutral.update({self._id(f): v for f, v in self.game.controller(False).reset().items()})
-        for op in ops:
-            if isinstance(op, Wait):
-                self._run(op.frames, {**neutral, **self._inputs()})
-            elif isinstance(op, Hold):
-                self._run(op.frames, {**neutral, **self._inputs(op.inputs)})
-            elif isinstance(op, PressUntil):
-                spec = ReadSpec(self.bridge.space(op.var.device, op.var.space).id, op.var.address, op.var.dtype)
-                for _ in range(op.max_presses):
-                    value = int(self.bridge.read([spec])[0][0])
-                    if (bcd(value) if op.decode_bcd else value) == op.value:
-                        break
-                    self._run(op.press, {**neutral, **self._inputs(op.inputs)})
-                    self._run(op.release, {**neutral, **self._inputs()})
-                else:
-                    raise InvalidGameSpec(f"RAM {op.var.address:#x} never reached {op.value}: the start sequence "
-                                          "does not fit this ROM")
-            elif isinstance(op, Write):
-                space = self.bridge.space(op.var.device, op.var.space).id
-                self.bridge.write(space, op.var.address, op.var.dtype, op.value)
-            else:
-                path = getattr(op, "path", None)
-                if path is None:
-                    raise InvalidGameSpec(f"unknown start step {op!r}")
-                self.bridge.load_state(path)
-                self._run(1, {**neutral, **self._inputs()})
+        runner = StartRunner(self.bridge, self.game, self._id, neutral,
+                             step=lambda frames, inputs: self._run(frames, {**self._inputs(), **inputs}))
+        runner.from_power_on(seed)
+        runner.run(self.game.restart, seed)
 
     # --- snapshots and candidates ------------------------------------------------------------------------
     def snapshot(self, label: str | None = None) -> Snapshot:

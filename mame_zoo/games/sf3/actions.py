@@ -206,8 +206,8 @@ class SF3Controller(Controller):
         """Every field released (the controller keeps no state)."""
         return dict.fromkeys(self.inputs, 0)
 
-    def encode(self, actions: Mapping[str, Any], frames: int) -> dict[Input, int]:
-        """Field values to hold for the ``frames`` frames of one step."""
+    def encode(self, actions: Mapping[str, Any]) -> dict[Input, int]:
+        """Field values to hold for a frame of the agents' actions."""
         out = self.reset()
         for agent, side in zip(self.agents, self.sides):
             action = actions.get(agent)

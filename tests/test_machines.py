@@ -1,0 +1,88 @@
+"""The ``atari2600`` machine model on real MAME: the 2600 as Stella (ALE) powers it on, times its paddles and reads
+its TIA. The fidelity tests compare whole replays with ALE; these pin the pieces without ALE."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mame_zoo.bridge import Agg, Bridge, MachineConfig, ReadSpec
+from mame_zoo.declarative.machines import POTS, StellaPowerOn, atari2600, stella_paddle_cycles
+from mame_zoo.games import combat_tank_v0, tennis_v0
+from mame_zoo.roms import atari_rom
+from mame_zoo.single_agent import SingleAgentEnv
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def ram_after_reset(env: object, seed: int) -> np.ndarray:
+    try:
+        obs, _ = env.reset(seed=seed)  # type: ignore[attr-defined]
+        first = obs if isinstance(obs, np.ndarray) else next(iter(obs.values()))
+        return np.asarray(first).copy()
+    finally:
+        env.close()  # type: ignore[attr-defined]
+
+
+def test_the_twister_is_stellas() -> None:
+    """The power-on fill is std::mt19937's low bytes (the first outputs for seed 5489, the standard's check
+    value being the 10000th), and ale-py's is seeded with its system seed whatever the episode seed."""
+    power_on = StellaPowerOn()
+    assert power_on._draws(5489, False, 1)[0] == 3499211612  # mt19937's first output for its default seed
+    assert power_on._draws(5489, False, 10000)[-1] == 4123659995  # the C++ standard's check value
+    assert power_on.fill(1, True) == power_on.fill(2, True) != power_on.fill(1, False)
+    assert power_on.timer(7, False, 2) == 25 + int(power_on._draws(7, False, 1)[0]) % 75  # re-seeded stream
+    assert power_on.timer(7, True, 0) == 25 + int(power_on._draws(7, True, 130)[129]) % 75
+
+
+@pytest.mark.parametrize("seed", [1, 12345])
+def test_combat_keeps_the_seeds_power_on_bytes(mame_binary: str, seed: int) -> None:
+    """Combat never clears RAM 0xA6/0xA7: after a reset they hold the power-on fill of the episode seed."""
+    ram = ram_after_reset(combat_tank_v0.parallel_env(obs_type="ram"), seed)
+    fill = StellaPowerOn().fill(seed, False)
+    assert bytes(ram[0x26:0x28]) == fill[0x26:0x28]
+
+
+def test_seeds_change_multi_agent_starts_not_single_agent_ones(mame_binary: str) -> None:
+    """Multi-Agent-ALE's start depends on the seed (Tennis' frame counter 0x84: 79 after seed 1's reset, 80
+    after seed 2's, as measured in ALE); ale-py's does not."""
+    counters = [int(ram_after_reset(tennis_v0.parallel_env(obs_type="ram"), s)[0x04]) for s in (1, 2)]
+    assert counters == [79, 80]
+    single = [ram_after_reset(SingleAgentEnv("tennis_v0", obs_type="ram"), s) for s in (1, 2)]
+    assert (single[0] == single[1]).all()
+
+
+@pytest.mark.parametrize("pot", sorted(POTS))
+def test_pots_are_the_inputs_mame_reads_there(mame_binary: str, pot: tuple[str, str]) -> None:
+    """MAME's own wiring, without the bridge's taps: a pot at 0 reads charged (bit 7) at its INPT register only."""
+    config = MachineConfig("a2600", {"cart": atari_rom("pong")}, (), ("-joyport1", "pad", "-joyport2", "pad"))
+    with Bridge(config, mame=mame_binary) as bridge:
+        space = bridge.space()
+        fields = {p: bridge.field(*p) for p in POTS}
+        bridge.step(2, {fid: (0 if p == pot else 255) for p, fid in fields.items()}, frame=False)
+        read = bridge.read([ReadSpec(space.id, a, "u8", 1, Agg.LAST) for a in (0x08, 0x09, 0x0A, 0x0B)])
+        charged = [int(v[0]) & 0x80 != 0 for v in read]
+        assert charged == [a == POTS[pot] for a in (0x08, 0x09, 0x0A, 0x0B)]
+
+
+def test_paddle_cycles_are_stellas() -> None:
+    assert stella_paddle_cycles(27450) == 522 and stella_paddle_cycles(790196) == 15045
+    assert stella_paddle_cycles(408823) == 7783 and stella_paddle_cycles(0) == -1  # 0 ohms: charged at once
+
+
+def test_the_bus_fills_the_tias_undriven_bits(mame_binary: str) -> None:
+    """Boxing keeps INPT4 as read (LDA $000C,Y into 0xE3): Stella's bus holds the address' high byte there (0),
+    MAME's own guess the low byte (0x0C). With the machine's bus tap the RAM holds Stella's."""
+    model = atari2600("a2600")
+    for tapped in (False, True):
+        with Bridge(MachineConfig("a2600", {"cart": atari_rom("boxing")}), mame=mame_binary) as bridge:
+            space = bridge.space()
+            if tapped:
+                for bus in model.bus:
+                    bridge.tap_bus(space.id, bus.first, bus.last, bus.mask, mirror=bus.mirror)
+            reset = bridge.field(":SWB", "Reset Game")
+            bridge.step(60, frame=False)
+            bridge.step(8, {reset: 1}, frame=False)
+            bridge.step(60, {reset: 0}, frame=False)
+            low = int(bridge.read([ReadSpec(space.id, 0xE3, "u8", 1, Agg.LAST)])[0][0]) & 0x3F
+            assert low == (0x00 if tapped else 0x0C)
