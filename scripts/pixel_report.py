@@ -4,7 +4,7 @@
     python scripts/pixel_report.py run      # on the MAME mame_zoo finds: docs/fidelity/pixels/<version>.json
     python scripts/pixel_report.py render   # docs/fidelity.md's pixel section from every such JSON
 
-Every game replays the same seeded random log (seed 0, ``STEPS`` steps from ``reset(seed=0)``) in mame_zoo
+Every game replays the same seeded random log (seed 1, ``STEPS`` steps from ``reset(seed=1)``) in mame_zoo
 (``parallel_env(noop_max=0)``, RGB observations) and in PettingZoo's Atari env. MAME's palette is not Stella's,
 so one mapping from MAME's colours to Stella's is fitted on all games together (for each MAME colour, the
 Stella colour it most often covers) and then applied to every pixel; the report gives the share of pixels equal
@@ -43,7 +43,7 @@ def _pack(frames: np.ndarray) -> np.ndarray:
 
 def _frames(env: object, log: ref.Log) -> np.ndarray:
     """The first agent's observation after reset and after every step of ``log`` (until the episode ends)."""
-    obs, _ = env.reset(seed=0)  # type: ignore[attr-defined]
+    obs, _ = env.reset(seed=1)  # type: ignore[attr-defined]
     agent = next(iter(obs))
     frames = [obs[agent]]
     try:
@@ -71,7 +71,7 @@ def run() -> Path:
     for env_name, pz_name in sorted(ref.PETTINGZOO.items()):
         ale = importlib.import_module(f"pettingzoo.atari.{pz_name}").parallel_env(auto_rom_install_path=ref.rom_dir())
         agents, n = ale.possible_agents, int(ale.action_space(ale.possible_agents[0]).n)
-        log = ref.random_log(agents, n, STEPS, 0)
+        log = ref.random_log(agents, n, STEPS, 1)
         mame = _frames(importlib.import_module(f"mame_zoo.games.{env_name}").parallel_env(noop_max=0), log)
         theirs = _frames(ale, log)
         k = min(len(mame), len(theirs))
@@ -110,7 +110,7 @@ def render() -> None:
         raise SystemExit(f"no results in {OUT}: run `python scripts/pixel_report.py run` first")
     lines = [BEGIN, ""]
     for result in runs:
-        lines += [f"#### {result['mame']} ({result['date']}): random log, seed 0, {result['steps']} steps, "
+        lines += [f"#### {result['mame']} ({result['date']}): random log, seed 1, {result['steps']} steps, "
                   f"{len(result['mapping'])} MAME colours mapped", "",
                   "| game | frames | pixels identical | frames identical | worst frame |", "|---|---|---|---|---|"]
         lines += [f"| {r['env']} | {r['frames']} | {100 * r['identical_pixels']:.2f} % | {r['identical_frames']} | "

@@ -2,7 +2,9 @@
 
 Test-only. The reference is ``pettingzoo.atari`` on ``multi_agent_ale_py`` with the ROMs shipped in ale-py; both
 sides use RAM observations (the cheapest, and what the Boxing chase policy reads). An action log is a list of
-``{agent: action}`` dicts in minimal-action-set indices, replayed verbatim on both sides from ``reset(seed=0)``.
+``{agent: action}`` dicts in minimal-action-set indices, replayed verbatim on both sides from ``reset(seed=s)``
+with the same seed ``s`` > 0 (Multi-Agent-ALE seeds the 2600's power-on RAM and timers with it; seed 0 means the
+clock's time there, so no replay with seed 0 repeats).
 
 An *event* is ``(step, agent, reward)`` for every non-zero per-agent reward; ``end`` is the step index at which
 the episode ended (all agents terminated or truncated), ``None`` if the log ran out first.
@@ -69,10 +71,12 @@ class Trace:
 
 
 def play(env: Any, log: Log | None = None, policy: Callable[[np.ndarray], dict[str, int]] | None = None,
-         steps: int = 0) -> Trace:
-    """Run ``log`` (or ``policy`` on the RAM for ``steps`` steps) from ``reset(seed=0)``; always closes ``env``."""
+         steps: int = 0, seed: int = 1) -> Trace:
+    """Run ``log`` (or ``policy`` on the RAM for ``steps`` steps) from ``reset(seed=seed)``; always closes ``env``."""
+    if seed <= 0:
+        raise ValueError("Multi-Agent-ALE seeds a reset with seed 0 from the clock: replay with a seed > 0")
     try:
-        obs, _ = env.reset(seed=0)
+        obs, _ = env.reset(seed=seed)
         ram = [np.asarray(next(iter(obs.values())), dtype=np.uint8).copy()]
         events: list[Event] = []
         actions: Log = []
@@ -162,6 +166,15 @@ def random_log(agents: Sequence[str], n_actions: int, steps: int, seed: int) -> 
 def noop_log(agents: Sequence[str], steps: int) -> Log:
     """Every agent idle."""
     return [dict.fromkeys(agents, 0) for _ in range(steps)]
+
+
+def sweep_log(agents: Sequence[str], n_actions: int, steps: int, seed: int, hold: int = 30) -> Log:
+    """Scripted play: every agent goes through its actions in a seeded order, holding each for ``hold`` steps
+    (long holds reach what random play rarely does: a paddle at its stop, a player across the field)."""
+    rng = np.random.default_rng(seed)
+    orders = {a: rng.permutation(n_actions) for a in agents}
+    offsets = {a: int(rng.integers(hold)) for a in agents}
+    return [{a: int(orders[a][((i + offsets[a]) // hold) % n_actions]) for a in agents} for i in range(steps)]
 
 
 # ALE action index by (up, down, left, right) bits, without and with fire

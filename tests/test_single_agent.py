@@ -139,28 +139,19 @@ def test_async_vector_env() -> None:
     assert wait_gone(mame_descendants() - before, 1.0) == set()
 
 
-#: RAM bytes that differ between MAME and ALE while everything else is equal (docs/fidelity.md): four of Boxing's
-#: bytes at odd addresses in 0xE3-0xF1 are equal or MAME's = ALE's + 12 (eight in the two-player game); cause open
-OFFSET_BYTES = {"boxing_v0": ((0xE3, 0xE5, 0xEB, 0xED), 12)}
-
-
 @pytest.mark.skipif(ale_reference.reference_missing() is not None, reason=str(ale_reference.reference_missing()))
-@pytest.mark.parametrize("env_name", ["boxing_v0", "tennis_v0", "othello_v0", "space_invaders_v0"])
+@pytest.mark.parametrize("env_name", ["boxing_v0", "pong_v0", "tennis_v0", "surround_v0", "ice_hockey_v0",
+                                      "othello_v0", "space_invaders_v0"])
 def test_equals_ale_single_player(env_name: str) -> None:
     """The same random actions in ``mame_zoo/<Game>-v0`` and ale-py's ``ALE/<Game>-v5`` (one frame per step, no
-    sticky actions): the same reward on every step, the same end and the same RAM after reset and every step."""
+    sticky actions): the same reward on every step, the same end and the same RAM after reset and every step
+    (more games and logs: docs/fidelity.md)."""
     mame_env, ale_env = ale_reference.single_envs(env_name)
-    log = ale_reference.random_log(["first_0"], int(ale_env.env.action_space.n), 3000, seed=0)
-    mame, ale = ale_reference.play(mame_env, log), ale_reference.play(ale_env, log)
-    assert len(ale.events) >= 5, "the log should score"
+    log = ale_reference.random_log(["first_0"], int(ale_env.env.action_space.n), 3000, seed=1)
+    mame, ale = ale_reference.play(mame_env, log, seed=1), ale_reference.play(ale_env, log, seed=1)
+    assert len(ale.events) >= 3, "the log should score"
     assert mame.events == ale.events, ale_reference.describe(env_name, mame, ale)
     assert mame.end == ale.end
     assert mame.ram.shape == ale.ram.shape
-    addresses, offset = OFFSET_BYTES.get(env_name, ((), 0))
-    for address in addresses:
-        column = address - 0x80
-        gaps = set(np.unique((mame.ram[:, column].astype(int) - ale.ram[:, column]) % 256).tolist())
-        assert gaps <= {0, offset}, f"RAM {address:#x}: MAME - ALE takes {sorted(gaps)}"
-        mame.ram[:, column] = ale.ram[:, column]
     steps, cols = np.nonzero(mame.ram != ale.ram)
     assert not len(steps), f"RAM {0x80 + int(cols[0]):#x} differs first at row {int(steps[0])} (0: after reset)"
