@@ -20,7 +20,7 @@ from pettingzoo.utils.conversions import parallel_to_aec
 
 from mame_zoo.bridge import Agg, Bridge, MachineConfig, ReadSpec
 from mame_zoo.bridge.process import find_mame, version_name
-from mame_zoo.bridge.protocol import TIMELINE_SUFFIX, TYPES
+from mame_zoo.bridge.protocol import TIMELINE_SUFFIX, TYPES, BusModel
 from mame_zoo.core.game import Controller, Game, Rules
 from mame_zoo.core.ops import Hold, Input, LoadState, PressUntil, Var
 from mame_zoo.errors import InvalidAction, InvalidOption, MameZooError, ResetNeeded, StateError
@@ -101,7 +101,8 @@ def use_frame_signal(bridge: Bridge, game: Game, fields: Mapping[Input, int]) ->
             bridge.tap_charge(fid, bridge.space(charge.device, charge.space).id, charge.address, charge.mask,
                               charge.trigger, charge.clock_hz, charge.mirror)
     for bus in game.bus_taps:
-        bridge.tap_bus(bridge.space(bus.device, bus.space).id, bus.first, bus.last, bus.mask, mirror=bus.mirror)
+        bridge.tap_bus(bridge.space(bus.device, bus.space).id, bus.first, bus.last, bus.mask,
+                       BusModel[bus.model.upper()], mirror=bus.mirror)
 
 
 class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzoo ships no types: ParallelEnv is Any

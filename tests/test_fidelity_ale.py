@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(_missing is not None, reason=f"ALE reference una
 
 TWO = ("first_0", "second_0")
 FOUR = ("first_0", "second_0", "third_0", "fourth_0")
-SHORT = 2000  # steps of the short logs
+SHORT = 3000  # steps of the short logs
 
 # --- cached replays (several tests look at the same run) ---------------------------------------------
 _cache: dict[tuple, tuple[ref.Trace, ref.Trace]] = {}
@@ -67,7 +67,7 @@ SEVEN = {"boxing_v0": (TWO, 18, SHORT), "pong_v0": (TWO, 6, SHORT), "tennis_v0":
 @pytest.mark.parametrize("name", sorted(SEVEN))
 def test_the_seven_are_identical_to_ale(mame_binary: str, name: str, kind: str) -> None:
     agents, actions, steps = SEVEN[name]
-    mame, ale = _replay(name, kind, agents, actions, steps, seed=1 if kind == "random" else 2)
+    mame, ale = _replay(name, kind, agents, actions, steps, seed=2)
     assert_identical(f"{name} {kind}", mame, ale, min_events=0 if name == "warlords_v0" else 1)
 
 
@@ -113,7 +113,7 @@ def test_combat_tank_to_the_clock_is_identical(mame_binary: str) -> None:
 IDENTICAL: dict[str, tuple] = {
     "basketball_pong_v0": (TWO, 6, SHORT, 1, {}), "combat_plane_v0": (TWO, 18, SHORT, 2, {}),
     "double_dunk_v0": (TWO, 18, SHORT, 1, {}), "flag_capture_v0": (TWO, 10, 5000, 2, {}),
-    "joust_v0": (TWO, 18, 8000, 1, {}), "mario_bros_v0": (TWO, 18, 5500, 3, {}), "othello_v0": (TWO, 10, SHORT, 1, {}),
+    "joust_v0": (TWO, 18, 8000, 1, {}), "mario_bros_v0": (TWO, 18, 6100, 4, {}), "othello_v0": (TWO, 10, SHORT, 1, {}),
     "quadrapong_v0": (FOUR, 6, SHORT, 1, {}), "space_invaders_v0": (TWO, 6, SHORT, 1, {}),
     "space_war_v0": (TWO, 18, SHORT, 1, {}), "volleyball_pong_v0": (TWO, 6, SHORT, 1, {"num_players": 2}),
     "wizard_of_wor_v0": (TWO, 9, 5000, 1, {}),

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from mame_zoo.bridge import Agg, Bridge, MachineConfig, ReadSpec
+from mame_zoo.bridge.protocol import BusModel
 from mame_zoo.declarative.machines import POTS, StellaPowerOn, atari2600, stella_paddle_cycles
 from mame_zoo.games import combat_tank_v0, tennis_v0
 from mame_zoo.roms import atari_rom
@@ -79,10 +80,25 @@ def test_the_bus_fills_the_tias_undriven_bits(mame_binary: str) -> None:
             space = bridge.space()
             if tapped:
                 for bus in model.bus:
-                    bridge.tap_bus(space.id, bus.first, bus.last, bus.mask, mirror=bus.mirror)
+                    bridge.tap_bus(space.id, bus.first, bus.last, bus.mask, BusModel[bus.model.upper()], bus.mirror)
             reset = bridge.field(":SWB", "Reset Game")
             bridge.step(60, frame=False)
             bridge.step(8, {reset: 1}, frame=False)
             bridge.step(60, {reset: 0}, frame=False)
             low = int(bridge.read([ReadSpec(space.id, 0xE3, "u8", 1, Agg.LAST)])[0][0]) & 0x3F
             assert low == (0x00 if tapped else 0x0C)
+
+
+def test_port_b_reads_its_switches_as_stellas_riot(mame_binary: str) -> None:
+    """A pin of port B made an output (SWBCNT) reads its output latch in MAME, the console switches in Stella
+    (Combat writes its clock there after a match); the machine's tap reads bits 2, 4 and 5 as 1, as Stella."""
+    high = [bus for bus in atari2600("a2600").bus if bus.model == "high"]
+    for tapped in (False, True):
+        with Bridge(MachineConfig("a2600", {"cart": atari_rom("combat")}), mame=mame_binary) as bridge:
+            space = bridge.space()
+            for bus in high if tapped else ():
+                bridge.tap_bus(space.id, bus.first, bus.last, bus.mask, BusModel.HIGH, bus.mirror)
+            bridge.step(2, frame=False)
+            bridge.write_many([(space.id, 0x283, "u8", 0x34), (space.id, 0x282, "u8", 0x00)])  # SWBCNT, SWCHB
+            swchb = int(bridge.read([ReadSpec(space.id, 0x282, "u8", 1, Agg.LAST)])[0][0])
+            assert swchb & 0x34 == (0x34 if tapped else 0x00)

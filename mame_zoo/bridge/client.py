@@ -622,9 +622,10 @@ class Bridge:
 
     def tap_bus(self, space_id: int, first: int, last: int, mask: int, model: BusModel = BusModel.STELLA_6502,
                 mirror: int = 0) -> None:
-        """Make reads of ``first``..``last`` (and mirrors) carry, in the ``mask`` bits the hardware leaves undriven,
-        the CPU data bus as ``model`` has it (the 2600's TIA drives 2 of 8 bits; Stella fills the others with the
-        byte fetched before the read, MAME with a guess): the space's device must be that model's CPU."""
+        """Make reads of ``first``..``last`` (and mirrors) carry, in the ``mask`` bits the reference fills
+        otherwise than MAME, what ``model`` puts there: :attr:`BusModel.STELLA_6502`, the CPU data bus in bits the
+        hardware leaves undriven (the 2600's TIA drives 2 of 8 bits; Stella fills the others with the byte fetched
+        before the read, MAME with a guess; the space's device must be a 6502), or :attr:`BusModel.HIGH`, 1s."""
         try:
             body = BUS_SPEC.pack(space_id, first, last, mirror, mask, int(model))
         except (struct.error, TypeError, ValueError, OverflowError) as exc:

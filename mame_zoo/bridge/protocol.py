@@ -80,9 +80,10 @@ class Edge(enum.IntEnum):
 
 
 class BusModel(enum.IntEnum):
-    """Whose CPU data bus BUS reproduces in the bits a read leaves undriven."""
+    """What BUS puts in the bits of a read that the reference fills otherwise than MAME."""
 
     STELLA_6502 = 1  # Stella's 6502 core as ALE runs it: the byte the instruction fetched just before the read
+    HIGH = 2  # 1s: pins a reference reads as pulled up, whatever the port's data direction (Stella's RIOT)
 
 
 #: SIGNAL: space id, address, mirror bits, bit mask, edge, the longest frame in MAME frames (0: no limit), the

@@ -107,14 +107,16 @@ class ChargeTap:
 
 @dataclass(frozen=True)
 class BusTap:
-    """Reads of ``first``..``last`` (or their ``mirror`` addresses) whose ``mask`` bits the chip leaves undriven:
-    the bridge fills them from the CPU's data bus as Stella's 6502 leaves it (the 2600's TIA drives 2 of 8 bits;
-    MAME guesses the others, and games store what they read)."""
+    """Reads of ``first``..``last`` (or their ``mirror`` addresses) whose ``mask`` bits the reference reads
+    otherwise than MAME. ``model`` "stella_6502": bits the chip leaves undriven, which the bridge fills from the
+    CPU's data bus as Stella's 6502 leaves it (the 2600's TIA drives 2 of 8 bits; MAME guesses the others, and
+    games store what they read); "high": 1s (pins Stella reads as pulled up, whatever the data direction)."""
 
     first: int
     last: int
     mask: int
     mirror: int = 0
+    model: str = "stella_6502"
     device: str = ":maincpu"
     space: str = "program"
 

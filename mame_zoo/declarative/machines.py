@@ -87,8 +87,12 @@ def stella_paddle_cycles(resistance: int) -> int:
     return int(1.6 * resistance * 0.01e-6 * 1.19e6)
 
 
-#: Stella's data bus model for the TIA's reads (bits 0-5 are undriven): TIA.cxx's ``noise``
-_BUS_2600 = (BusTap(0x00, 0x0F, 0x3F, mirror=_TIA_READ_MIRROR),)
+#: Stella's data bus model for the TIA's reads (bits 0-5 are undriven): TIA.cxx's ``noise``; games store what
+#: they read (Boxing its fire buttons, Warlords its collisions)
+#: and its RIOT's port B as Stella reads it: the console switches, where MAME reads the output latch of the pins a
+#: game made outputs (Combat writes its clock to bit 4 after a match); bits 2, 4 and 5 have no switch (1)
+_BUS_2600 = (BusTap(0x00, 0x0F, 0x3F, mirror=_TIA_READ_MIRROR),
+             BusTap(_SWCHB, _SWCHB, 0x34, mirror=_RIOT_MIRROR, model="high"))
 
 #: ALE's system random seed for the emulator (ale-py's ``system_random_seed``, default 4753849)
 ALE_SYSTEM_SEED = 4753849
