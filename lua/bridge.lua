@@ -14,12 +14,13 @@ local PROTOCOL_VERSION = 3
 
 local OP_STEP, OP_SET_READS, OP_READ, OP_WRITE, OP_FIELD, OP_SPACE = 1, 2, 3, 4, 5, 6
 local OP_INPUTS, OP_SAVE, OP_LOAD, OP_SOFT_RESET, OP_EXIT, OP_MAP = 7, 8, 9, 10, 11, 12
-local OP_SIGNAL, OP_TAP, OP_CHARGE, OP_BUS, OP_RESTART = 13, 14, 15, 16, 17
+local OP_SIGNAL, OP_TAP, OP_CHARGE, OP_BUS, OP_RESTART, OP_SCREEN = 13, 14, 15, 16, 17, 18
 local EDGE_FALL, EDGE_RISE = 0, 1
 local BUS_STELLA_6502, BUS_HIGH = 1, 2
 local ST_OK, ST_ERROR, ST_FATAL = 0, 1, 2
 local E_INPUT, E_ADDRESS, E_REQUEST, E_STATE = 1, 2, 3, 4
 local F_FRAME, F_MAXPOOL = 1, 2
+local PX_BGRA, PX_PEN16 = 0, 1
 local AGG_LAST, AGG_SUM, AGG_ALL = 0, 1, 2
 -- the most values one read spec may ask for (mame_zoo/bridge/protocol.py MAX_READ_COUNT)
 local MAX_COUNT_U8, MAX_COUNT_OTHER = 1 << 24, 1 << 16
@@ -390,6 +391,40 @@ local function install_charge(field_id, space_id, address, mirror, mask, trigger
   end
 end
 
+-- SCREEN: take frames from `tag`'s bitmap, save items `first` and `second` (u16 palette indices, `row_pixels` a
+-- row) of which `selector` (0 or 1) names the one being drawn; the screen's visible area starts at row `top`,
+-- column `left`. Replies with the device palette's first `colours` colours (u32 A,R,G,B each).
+local function set_pen_screen(row_pixels, top, left, colours, tag, first, second, selector)
+  if not screen then reject(E_REQUEST, "the machine has no screen") end
+  local device = not has_nul(tag) and machine.devices[tag]
+  if not device then reject(E_ADDRESS, "no device '" .. tag .. "'") end
+  local palette = machine.palettes[tag]
+  if not palette then reject(E_ADDRESS, "device '" .. tag .. "' has no palette") end
+  if colours == 0 or colours > palette.entries then
+    reject(E_REQUEST, "the palette of '" .. tag .. "' has " .. palette.entries .. " colours, not " .. colours)
+  end
+  local function item(name)
+    local index = device.items[name]
+    if not index then reject(E_ADDRESS, "device '" .. tag .. "' saves no item '" .. name .. "'") end
+    return emu.item(index)
+  end
+  local buffers, sel = { item(first), item(second) }, item(selector)
+  local rows = top + screen.height
+  if row_pixels < left + screen.width then
+    reject(E_REQUEST, "rows of " .. row_pixels .. " pixels are narrower than the screen")
+  end
+  for _, b in ipairs(buffers) do
+    if b.size ~= 2 or b.count < rows * row_pixels then
+      reject(E_REQUEST, "save items '" .. first .. "' and '" .. second .. "' are not " .. rows .. " rows of u16 pens")
+    end
+  end
+  pen_screen = { buffers = buffers, selector = sel, row_pixels = row_pixels, offset = top * row_pixels * 2,
+                 bytes = screen.height * row_pixels * 2 }
+  local out = { spack("<I2", colours) }
+  for i = 0, colours - 1 do out[#out + 1] = spack("<I4", palette:pen_color(i)) end
+  return table.concat(out)
+end
+
 local end_frame_by_limit -- defined with the frame callbacks below
 
 -- When the current frame has run more than limit_lines lines: lines of line_cycles CPU cycles from line_origin,
@@ -691,6 +726,10 @@ local function handle(op, body)
     install_restart(space_id, vector, rfirst, rlast, rmirror, wfirst, wlast, wmirror, intervals, hz, first_cycles,
       device_tag, item_name)
     return ""
+  elseif op == OP_SCREEN then
+    local row_pixels, top, left, colours, tag, first, second, selector, pos = take("<I2I2I2I2s2s2s2s2", body, 1)
+    expect_end(body, pos)
+    return set_pen_screen(row_pixels, top, left, colours, tag, first, second, selector)
   elseif op == OP_BUS then
     local space_id, first, last, mirror, mask, model, pos = take("<I2I4I4I4BB", body, 1)
     expect_end(body, pos)
@@ -775,18 +814,28 @@ local function hello()
   send(0, ST_OK, body)
 end
 
--- The screen as drawn so far. At MAME's frame end it is the frame just finished; at a game's own signal MAME has
--- not copied the game's last frame to its screen yet: two updates do (the first swaps MAME's two bitmaps, the
--- second redraws the one pixels() reads), without running MAME's end-of-frame work. MAME calls its frame_done
--- callbacks from there: they are ignored while refreshing.
+-- SCREEN: the frame comes from a device's own double-buffered indexed bitmap (save items): the buffer the
+-- selector does not name is the last complete frame, sent as whole rows of u16 palette indices
+local pen_screen = nil
+
+-- The screen: the last frame, and its width, height and format. From MAME's screen, as drawn so far: at MAME's
+-- frame end it is the frame just finished; at a game's own signal MAME has not copied the game's last frame to its
+-- screen yet: two updates do (the first swaps MAME's two bitmaps, the second redraws the one pixels() reads),
+-- without running MAME's end-of-frame work. MAME calls its frame_done callbacks from there: they are ignored while
+-- refreshing.
 local function pixels(at_signal)
+  local ps = pen_screen
+  if ps then
+    local done = ps.buffers[ps.selector:read(0) == 0 and 2 or 1]
+    return done:read_block(ps.offset, ps.bytes), ps.row_pixels, screen.height, PX_PEN16
+  end
   if at_signal then
     refreshing = true
     machine.video:frame_update()
     machine.video:frame_update()
     refreshing = false
   end
-  return (screen:pixels()) -- only the pixel string; pixels() also returns width and height
+  return (screen:pixels()), screen.width, screen.height, PX_BGRA -- pixels() also returns width and height
 end
 
 local started = false
@@ -806,22 +855,18 @@ local function end_frame(at_signal)
       later_i = later_i + 1
     end
     if remaining == 1 and step_flags & F_MAXPOOL ~= 0 and step_flags & F_FRAME ~= 0 and screen then
-      pool_px = pixels(at_signal)
+      pool_px = (pixels(at_signal))
     end
     if remaining > 0 then return end
     local parts = { spack("<I4", screen and screen:frame_number() or 0), collect_reads(readers) }
     if step_flags & F_FRAME ~= 0 then
       if screen then
-        local px = pixels(at_signal)
-        if pool_px then
-          parts[#parts + 1] = spack("<I2I2B", screen.width, screen.height, 2)
-          parts[#parts + 1] = pool_px
-        else
-          parts[#parts + 1] = spack("<I2I2B", screen.width, screen.height, 1)
-        end
+        local px, w, h, format = pixels(at_signal)
+        parts[#parts + 1] = spack("<I2I2BB", w, h, pool_px and 2 or 1, format)
+        if pool_px then parts[#parts + 1] = pool_px end
         parts[#parts + 1] = px
       else
-        parts[#parts + 1] = spack("<I2I2B", 0, 0, 0)
+        parts[#parts + 1] = spack("<I2I2BB", 0, 0, 0, PX_BGRA)
       end
     end
     pool_px = nil

@@ -105,6 +105,13 @@ def use_frame_signal(bridge: Bridge, game: Game, fields: Mapping[Input, int]) ->
                        BusModel[bus.model.upper()], mirror=bus.mirror)
 
 
+def use_screen(bridge: Bridge, game: Game) -> None:
+    """Take ``game``'s frames from its device's own bitmap, if the game says where (``Game.pen_screen``)."""
+    s = game.pen_screen
+    if s is not None:
+        bridge.set_screen(s.device, s.buffers, s.selector, s.row_pixels, s.top, s.left, s.colours)
+
+
 class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzoo ships no types: ParallelEnv is Any
     """A MAME game as a PettingZoo ``ParallelEnv``; every player is an agent with its own reward.
 
@@ -252,6 +259,7 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
                 var, size = game.ram_obs  # type: ignore[misc]
                 specs.append(ReadSpec(self._space_id(var), var.address, "u8", size, Agg.LAST))
             bridge.set_reads(specs)
+            use_screen(bridge, game)
             use_frame_signal(bridge, game, self._fields)
         except BaseException:
             bridge.close()
@@ -656,4 +664,4 @@ def make_factories(game: Game) -> tuple[Callable[..., MameParallelEnv], Callable
 
 # Controller, Game and Rules live in mame_zoo.core.game; they stay importable from here
 __all__ = ["Controller", "Game", "MameParallelEnv", "Rules", "configure", "driven_fields", "make_factories",
-           "use_frame_signal"]
+           "use_frame_signal", "use_screen"]

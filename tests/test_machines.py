@@ -3,12 +3,16 @@ its TIA. The fidelity tests compare whole replays with ALE; these pin the pieces
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from mame_zoo.bridge import Agg, Bridge, MachineConfig, ReadSpec
 from mame_zoo.bridge.protocol import BusModel
 from mame_zoo.declarative.machines import POTS, StellaPowerOn, atari2600, stella_paddle_cycles
+from mame_zoo.env import MameParallelEnv
+from mame_zoo.errors import AddressError, MameZooError
 from mame_zoo.games import combat_tank_v0, tennis_v0
 from mame_zoo.roms import atari_rom
 from mame_zoo.single_agent import SingleAgentEnv
@@ -102,3 +106,42 @@ def test_port_b_reads_its_switches_as_stellas_riot(mame_binary: str) -> None:
             bridge.write_many([(space.id, 0x283, "u8", 0x34), (space.id, 0x282, "u8", 0x00)])  # SWBCNT, SWCHB
             swchb = int(bridge.read([ReadSpec(space.id, 0x282, "u8", 1, Agg.LAST)])[0][0])
             assert swchb & 0x34 == (0x34 if tapped else 0x00)
+
+
+@pytest.mark.parametrize("module", [tennis_v0, combat_tank_v0], ids=["a2600", "a2600p"])
+def test_the_tias_bitmap_is_mames_screen_unblended(mame_binary: str, module) -> None:
+    """Frames from the TIA's own bitmap (the machine's pen screen) equal MAME's screen wherever MAME's screen shows
+    no blend, i.e. wherever the frame equals the one before it; and the source is really the bitmap."""
+    game = module.GAME
+    assert game.pen_screen is not None
+    envs = [MameParallelEnv(g, obs_type="rgb_image", mame=mame_binary)
+            for g in (game, dataclasses.replace(game, pen_screen=None))]
+    try:
+        frames = [env.reset(seed=1)[0]["first_0"] for env in envs]
+        assert envs[0].bridge is not None and envs[0].bridge._pens is not None and envs[1].bridge._pens is None
+        rng = np.random.default_rng(0)
+        previous = frames[0]
+        for _ in range(60):
+            actions = {agent: int(rng.integers(0, 18)) for agent in envs[0].agents}
+            pen, screen = (env.step(actions)[0]["first_0"] for env in envs)
+            unchanged = (pen == previous).all(-1)
+            assert ((pen == screen).all(-1) | ~unchanged).all()
+            previous = pen
+        assert pen.std() > 0  # a picture, not a blank screen
+    finally:
+        for env in envs:
+            env.close()
+
+
+def test_a_bad_pen_screen_is_refused(mame_binary: str) -> None:
+    with Bridge(MachineConfig("a2600", {"cart": atari_rom("boxing")}), mame=mame_binary) as bridge:
+        good = (":tia_video", ("0/helper[0]", "0/helper[1]"), "0/current_bitmap", 228, 24, 26, 128)
+        for bad, error in (((":maincpu", *good[1:]), AddressError),  # no palette
+                           ((good[0], ("0/helper[0]", "0/nothing"), *good[2:]), AddressError),
+                           ((*good[:3], 100, *good[4:]), MameZooError),  # rows too short
+                           ((*good[:6], 100000), MameZooError)):  # more colours than the palette has
+            with pytest.raises(error):
+                bridge.set_screen(*bad)
+        bridge.set_screen(*good)
+        frame = bridge.step(1).frame
+        assert frame is not None and frame.shape == (223, 176, 3)

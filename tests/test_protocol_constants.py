@@ -44,7 +44,7 @@ def test_every_lua_constant_matches_python() -> None:
     expected = {"PROTOCOL_VERSION": p.PROTOCOL_VERSION, "F_FRAME": p.STEP_FRAME, "F_MAXPOOL": p.STEP_MAXPOOL,
                 "MAX_COUNT_U8": p.MAX_READ_COUNT["u8"], "MAX_COUNT_OTHER": p.MAX_READ_COUNT_OTHER}
     for prefix, enum in (("OP_", p.Op), ("ST_", p.Status), ("E_", p.ErrorKind), ("AGG_", p.Agg), ("EDGE_", p.Edge),
-                         ("BUS_", p.BusModel)):
+                         ("BUS_", p.BusModel), ("PX_", p.PixelFormat)):
         expected.update({prefix + member.name: int(member) for member in enum})
     assert lua_constants() == expected  # both ways: no constant missing on either side, none differing
 

@@ -42,6 +42,7 @@ from mame_zoo.bridge.protocol import (
     PIXELS_HEAD,
     PROTOCOL_VERSION,
     RESTART_SPEC,
+    SCREEN_SPEC,
     SIGNAL_SPEC,
     STEP_FRAME,
     STEP_HEAD,
@@ -60,6 +61,7 @@ from mame_zoo.bridge.protocol import (
     Hello,
     MalformedMessage,
     Op,
+    PixelFormat,
     ReadSpec,
     Status,
     decode_error,
@@ -185,6 +187,7 @@ class Bridge:
         self._field_ids: set[int] = set()
         self._spaces: dict[tuple[str, str], SpaceInfo] = {}
         self._reads: list[ReadSpec] = []
+        self._pens: tuple[int, int, np.ndarray] | None = None  # SCREEN: (left, width, RGB of each pen)
         self._pending_save: str | None = None
         self._valid_states: set[tuple[str, int, int]] = set()
         self._inputs: list[InputField] | None = None
@@ -632,6 +635,28 @@ class Bridge:
             raise InvalidOption(f"bad bus tap (space {space_id!r}, range {first!r}-{last!r}): {exc}") from None
         self._request(Op.BUS, body)
 
+    def set_screen(self, device: str, buffers: tuple[str, str], selector: str, row_pixels: int, top: int, left: int,
+                   colours: int) -> None:
+        """Take every later frame from ``device``'s own indexed bitmap instead of MAME's screen: two save items
+        (``buffers``, u16 palette indices, ``row_pixels`` a row) of which save item ``selector`` (0 or 1) names
+        the one being drawn, so the other holds the last complete frame; the screen's visible area starts at
+        ``top``, ``left`` there. The device's palette gives the colours of pens 0 to ``colours`` - 1. MAME's own
+        screen blends a frame with the one before where a device draws that way (the 2600's TIA); the bitmap is
+        the frame alone, and needs no screen update at a game's own signal."""
+        try:
+            body = SCREEN_SPEC.pack(row_pixels, top, left, colours) + b"".join(
+                pack_str(s) for s in (device, *buffers, selector))
+        except (struct.error, TypeError, ValueError) as exc:
+            raise InvalidOption(f"bad screen source ({device!r}, {buffers!r}, {selector!r}): {exc}") from None
+        reply = self._request(Op.SCREEN, body)
+        try:
+            count = decode_u16(reply[:2], "a colour count")
+            argb = np.frombuffer(reply, "<u4", count, 2)
+        except _DECODE_ERRORS as exc:
+            raise self._malformed("setting the screen source", exc) from None
+        rgb = np.stack([(argb >> 16) & 0xFF, (argb >> 8) & 0xFF, argb & 0xFF], axis=1).astype(np.uint8)
+        self._pens = (left, self.hello.screen_width, rgb)
+
     def step(self, frames: int = 1, inputs: Mapping[int, int] | None = None, *, frame: bool = True,
              maxpool: bool = False, crop: tuple[int, int, int, int] | None = None,
              later: Sequence[tuple[int, Mapping[int, int]]] = ()) -> StepResult:
@@ -688,15 +713,18 @@ class Bridge:
                 pos += spec.nbytes(frames)
             image = None
             if frame:
-                width, height, count = PIXELS_HEAD.unpack_from(reply, pos)
+                width, height, count, fmt = PIXELS_HEAD.unpack_from(reply, pos)
                 pos += PIXELS_HEAD.size
-                size = width * height * 4
-                if count > 2 or pos + count * size != len(reply):
+                pens = self._pens if fmt == PixelFormat.PEN16 else None
+                size = width * height * (2 if pens else 4)
+                if count > 2 or pos + count * size != len(reply) or (fmt == PixelFormat.PEN16 and not pens):
                     raise MalformedMessage(f"a {len(reply)}-byte reply does not hold {count} {width}x{height} "
-                                           f"screen(s) at byte {pos}")
-                image = _bgra_to_rgb(reply, pos, height, width, crop)
+                                           f"screen(s) of format {fmt} at byte {pos}")
+                image = _pens_to_rgb(reply, pos, height, width, pens, crop) if pens else \
+                    _bgra_to_rgb(reply, pos, height, width, crop)
                 if count == 2:
-                    np.maximum(image, _bgra_to_rgb(reply, pos + size, height, width, crop), out=image)
+                    np.maximum(image, _pens_to_rgb(reply, pos + size, height, width, pens, crop) if pens else
+                               _bgra_to_rgb(reply, pos + size, height, width, crop), out=image)
             elif pos != len(reply):
                 raise MalformedMessage(f"{len(reply) - pos} unexpected bytes after the values")
         except _DECODE_ERRORS as exc:
@@ -825,6 +853,16 @@ class Bridge:
     def __repr__(self) -> str:
         state = "closed" if self._closed else f"pid {self.pid}"
         return f"<Bridge {self.machine.system} {state}>"
+
+
+def _pens_to_rgb(buf: memoryview, offset: int, height: int, row_pixels: int, pens: tuple[int, int, np.ndarray],
+                 crop: tuple[int, int, int, int] | None = None) -> np.ndarray:
+    left, width, rgb = pens
+    src = np.frombuffer(buf, "<u2", height * row_pixels, offset).reshape(height, row_pixels)[:, left:left + width]
+    if crop is not None:
+        src = src[crop[0]:crop[1], crop[2]:crop[3]]
+    out: np.ndarray = np.take(rgb, src, axis=0, mode="clip")  # a pen past the palette: its last colour
+    return out
 
 
 def _bgra_to_rgb(buf: memoryview, offset: int, height: int, width: int,

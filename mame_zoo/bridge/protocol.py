@@ -45,6 +45,7 @@ class Op(enum.IntEnum):
     CHARGE = 15
     BUS = 16
     RESTART = 17
+    SCREEN = 18
 
 
 class Status(enum.IntEnum):
@@ -101,11 +102,22 @@ BUS_SPEC = struct.Struct("<HIIIBB")
 #: instruction; then str device, str save item (the line origin)
 RESTART_SPEC = struct.Struct("<HIIIIIIIBIB")
 
+#: SCREEN: pixels per row, the first row and column of the screen's visible area in the bitmap, the palette's
+#: colours to send; then str device, str first buffer, str second buffer, str selector (save items)
+SCREEN_SPEC = struct.Struct("<HHHH")
+
 #: the bridge's timing state beside a save state: ``<state path>`` + this suffix (lua/bridge.lua's TIMELINE_SUFFIX)
 TIMELINE_SUFFIX = ".mame_zoo"
 
 STEP_FRAME = 1
 STEP_MAXPOOL = 2
+
+
+class PixelFormat(enum.IntEnum):
+    """How a step's screen is sent."""
+
+    BGRA = 0  # MAME's screen: width x height x 4 bytes of B, G, R, A
+    PEN16 = 1  # a device's indexed bitmap (SCREEN): whole rows of u16 palette indices
 
 # value type name -> (wire code, numpy little-endian dtype)
 TYPES: dict[str, tuple[int, np.dtype]] = {
@@ -124,7 +136,7 @@ READ_SPEC = struct.Struct("<HIBIB")
 WRITE_SPEC = struct.Struct("<HIBq")
 HELLO_HEAD = struct.Struct("<H")
 HELLO_SCREEN = struct.Struct("<HHdI")
-PIXELS_HEAD = struct.Struct("<HHB")
+PIXELS_HEAD = struct.Struct("<HHBB")  # width, height, count, PixelFormat
 U16 = struct.Struct("<H")
 U32 = struct.Struct("<I")
 SPACE_INFO = struct.Struct("<HBBQ")

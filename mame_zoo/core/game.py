@@ -13,7 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 import gymnasium
 
-from mame_zoo.core.ops import BusTap, ChargeTap, FrameOutcome, FrameSignal, Input, InputTap, StartOp, Var, Wait
+from mame_zoo.core.ops import (
+    BusTap,
+    ChargeTap,
+    FrameOutcome,
+    FrameSignal,
+    Input,
+    InputTap,
+    PenScreen,
+    StartOp,
+    Var,
+    Wait,
+)
 
 if TYPE_CHECKING:  # the bridge's plain configuration type, named in a signature only
     from mame_zoo.bridge import MachineConfig
@@ -165,6 +176,8 @@ class Game(abc.ABC):
     #: charging inputs (paddle pots) read as the reference times them; bus bits the reference fills otherwise
     charge_taps: Mapping[Input, ChargeTap] = MappingProxyType({})
     bus_taps: tuple[BusTap, ...] = ()
+    #: where the frames come from (None: MAME's screen)
+    pen_screen: PenScreen | None = None
     #: how the reference powers the machine on (None: as MAME does)
     power_on: PowerOn | None = None
     #: True for the single-agent form of a game (its reference is the single-player emulator, e.g. ale-py)

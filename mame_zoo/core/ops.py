@@ -121,6 +121,22 @@ class BusTap:
     space: str = "program"
 
 
+@dataclass(frozen=True)
+class PenScreen:
+    """A screen taken from a device's own double-buffered indexed bitmap (save items ``buffers``, u16 pens,
+    ``row_pixels`` a row; save item ``selector`` names the buffer being drawn) rather than MAME's screen, which
+    blends a frame with the one before it (the 2600's TIA). MAME's visible area starts at row ``top``, column
+    ``left`` there; the device's palette gives the first ``colours`` pens' colours."""
+
+    device: str
+    buffers: tuple[str, str]
+    selector: str
+    row_pixels: int
+    top: int
+    left: int
+    colours: int
+
+
 def bcd(value: int) -> int:
     """Decode one packed-BCD byte (0x59 -> 59)."""
     return 10 * ((value >> 4) & 0xF) + (value & 0xF)

@@ -24,6 +24,7 @@ from mame_zoo.core.ops import (
     Input,
     InputTap,
     MachineReset,
+    PenScreen,
     StartOp,
     Var,
     Wait,
@@ -94,6 +95,18 @@ def stella_paddle_cycles(resistance: int) -> int:
 _BUS_2600 = (BusTap(0x00, 0x0F, 0x3F, mirror=_TIA_READ_MIRROR),
              BusTap(_SWCHB, _SWCHB, 0x34, mirror=_RIOT_MIRROR, model="high"))
 
+#: MAME's 2600 screen: the TIA draws each frame into one of two bitmaps of 228 u16 pens a row (its colour registers'
+#: value / 2, as Stella indexes its palette), from the VSYNC line on, and MAME's screen shows the last two blended
+#: (tia.cpp). The visible area of MAME's screens starts at column 26 and row 24 (NTSC) or 32 (PAL) (a2600.cpp).
+_TIA_ROW_PIXELS, _TIA_PENS, _VISIBLE_LEFT = 228, 128, 26
+_VISIBLE_TOP = {"a2600": 24, "a2600p": 32}
+
+
+def _tia_screen(system: str) -> PenScreen:
+    return PenScreen(":tia_video", ("0/helper[0]", "0/helper[1]"), "0/current_bitmap", _TIA_ROW_PIXELS,
+                     _VISIBLE_TOP[system], _VISIBLE_LEFT, _TIA_PENS)
+
+
 #: ALE's system random seed for the emulator (ale-py's ``system_random_seed``, default 4753849)
 ALE_SYSTEM_SEED = 4753849
 #: Stella's M6532 fills its 128 bytes of RAM from the system's RNG, then starts its timer at 25 + next % 75
@@ -161,12 +174,13 @@ class StellaPowerOn(PowerOn):
 @dataclass(frozen=True)
 class MachineModel:
     """Everything a built-in machine gives a game file: its frame signal, input taps (digital and charging),
-    bus taps, and its power-on model."""
+    bus taps, where its frames come from, and its power-on model."""
 
     signal: FrameSignal
     taps: Mapping[Input, InputTap]
     charges: Mapping[Input, ChargeTap]
     bus: tuple[BusTap, ...]
+    screen: PenScreen | None
     power_on: PowerOn | None
 
 
@@ -179,7 +193,8 @@ def atari2600(system: str, display: str | None = None, limit_in_play: bool = Fal
     limit = FrameLimit(lines, LINE_CYCLES, 0x00, 0x3F, _TIA_WRITE_MIRROR, in_play=limit_in_play,
                        detect_lines=STELLA_LINES["NTSC"])
     signal = FrameSignal(0x00, 0x02, "fall", _TIA_WRITE_MIRROR, limit=limit, clock_hz=clock)
-    return MachineModel(signal, _taps_2600(), _pots_2600(clock), _BUS_2600, StellaPowerOn(detect=display is None))
+    return MachineModel(signal, _taps_2600(), _pots_2600(clock), _BUS_2600, _tia_screen(system),
+                        StellaPowerOn(detect=display is None))
 
 
 #: the built-in machines: name -> model factory (system, display format, limit in play)

@@ -16,7 +16,18 @@ import gymnasium
 
 from mame_zoo.bridge import MachineConfig
 from mame_zoo.core.game import Controller, Game, PowerOn, Rules
-from mame_zoo.core.ops import BusTap, ChargeTap, FrameSignal, Input, InputTap, PressUntil, StartOp, Var, Wait
+from mame_zoo.core.ops import (
+    BusTap,
+    ChargeTap,
+    FrameSignal,
+    Input,
+    InputTap,
+    PenScreen,
+    PressUntil,
+    StartOp,
+    Var,
+    Wait,
+)
 from mame_zoo.declarative.controls import ActionController, Dial, Wiring
 from mame_zoo.declarative.rules import DeclarativeRules, Decoder, PythonRules, RuleSet
 from mame_zoo.errors import InvalidOption
@@ -80,6 +91,7 @@ class DeclarativeGame(Game):
     input_taps: Mapping[Input, InputTap] = field(default_factory=dict)
     charge_taps: Mapping[Input, ChargeTap] = field(default_factory=dict)
     bus_taps: tuple[BusTap, ...] = ()
+    pen_screen: PenScreen | None = None
     power_on: PowerOn | None = None
     table: tuple[tuple[str, frozenset[str]], ...] = ()
     minimal: tuple[tuple[int, ...], ...] = ()

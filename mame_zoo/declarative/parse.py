@@ -540,7 +540,7 @@ CLASS_TOP_KEYS = ("format", "game", "machine", "screen", "frame")
 def _frame(ctx: _Ctx, value: Any, system: str) -> dict[str, Any]:
     """``[frame]``: what ends one of the game's frames, where it reads its inputs, and (a built-in machine's)
     how the reference powers the machine on: the game's fields frame_signal, input_taps, charge_taps, bus_taps,
-    power_on."""
+    pen_screen, power_on."""
     t = _table(ctx, value, "frame", ("machine", "signal", "taps", "longest", "display", "limit"))
     if ("machine" in t) == ("signal" in t):
         machines = " or ".join(repr(m) for m in MACHINES)
@@ -560,7 +560,8 @@ def _frame(ctx: _Ctx, value: Any, system: str) -> dict[str, Any]:
             ctx.fail("frame.machine", f"{machine!r} does not run on MAME system {system!r}")
         signal: FrameSignal = model.signal
         taps.update(model.taps)
-        out.update(charge_taps=dict(model.charges), bus_taps=model.bus, power_on=model.power_on)
+        out.update(charge_taps=dict(model.charges), bus_taps=model.bus, pen_screen=model.screen,
+                   power_on=model.power_on)
     else:
         for key in ("display", "limit"):
             if key in t:

@@ -17,7 +17,7 @@ from mame_zoo.core.ops import Hold, Input, PressUntil, Var
 from mame_zoo.declarative.model import DeclarativeGame, resolve_media
 from mame_zoo.declarative.rules import Decoder
 from mame_zoo.declarative.write import machine_section, save_vars, var_entry
-from mame_zoo.env import driven_fields, use_frame_signal
+from mame_zoo.env import driven_fields, use_frame_signal, use_screen
 from mame_zoo.errors import AddressError, InputNotFound, InvalidGameSpec, InvalidOption, UnknownGame
 from mame_zoo.roms import rom_paths
 from mame_zoo.start import StartRunner
@@ -198,6 +198,7 @@ class Finder:
             self.frame = self.bridge.hello.frame_number
             if game is not None:  # count frames as the game's envs do (its [frame] signal, if it has one)
                 fields = driven_fields(game, game.controller(False))
+                use_screen(self.bridge, game)
                 use_frame_signal(self.bridge, game, {f: self._id(f) for f in sorted(fields)})
         except BaseException:
             self.bridge.close()
