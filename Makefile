@@ -32,7 +32,7 @@ ifeq ($(strip $(MAME)),)
 	@for suite in $(MAME_SUITES); do \
 		launcher=$$(scripts/provision_mame.sh $$suite) || exit 1; \
 		echo "=== the test suite on $$($$launcher -version) (Debian $$suite: $$launcher)"; \
-		MAME_ZOO_MAME=$$launcher $(PY) -m pytest -ra -m "not no_mame" || exit 1; \
+		MAME_ZOO_MAME=$$launcher $(PY) -m pytest -ra -m "not no_mame and not first_mame" || exit 1; \
 	done
 else
 	MAME_ZOO_MAME=$(MAME) $(PY) -m pytest -ra

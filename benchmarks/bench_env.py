@@ -13,6 +13,7 @@ Rows (all measured in one run; see docs/benchmarks.md):
   (``Agg.ALL``), the random joystick inputs of both players, and the env's crop of the screen.
 * **mame_zoo boxing_v0 env**: ``boxing_v0.parallel_env(obs_type="rgb_image", frameskip=1)``, random actions,
   a reset whenever a match ends (counted, and timed with the steps).
+* **env frameskip 4**: the same env with ``frameskip=4``, in emulated frames/s (a quarter of the steps).
 * **PettingZoo boxing_v2 (ALE)**: ``pettingzoo.atari.boxing_v2.parallel_env(obs_type="rgb_image",
   auto_rom_install_path=<ale-py ROM folder>)``, the same loop; skipped with a message without multi_agent_ale_py.
 
@@ -42,8 +43,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_bridge  # sibling script: raw MAME run, Boxing ROM, bridge set-up, CPU accounting
 
-IBR, BRIDGE, ENVLIKE, ENV, PZ = ("in-bridge raw (frames/s)", "Bridge.step fs1 rgb", "Bridge.step fs1 rgb, env-like",
-                                 "mame_zoo boxing_v0 env", "PettingZoo boxing_v2 (ALE)")
+IBR, BRIDGE, ENVLIKE, ENV, ENV4, PZ = (
+    "in-bridge raw (frames/s)", "Bridge.step fs1 rgb", "Bridge.step fs1 rgb, env-like", "mame_zoo boxing_v0 env",
+    "env frameskip 4 (frames/s)", "PettingZoo boxing_v2 (ALE)")
 
 
 def timed(fn, pid: int | None) -> tuple[float, float | None, float]:
@@ -138,9 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.perf_counter()
 
     raw: list[float] = []
-    samples: dict[str, list[tuple[float, float | None, float]]] = {IBR: [], BRIDGE: [], ENVLIKE: [], ENV: []}
+    samples: dict[str, list[tuple[float, float | None, float]]] = {IBR: [], BRIDGE: [], ENVLIKE: [], ENV: [],
+                                                                   ENV4: []}
     env = boxing_v0.parallel_env(obs_type="rgb_image", frameskip=1, mame=args.mame)
+    env4 = boxing_v0.parallel_env(obs_type="rgb_image", frameskip=4, mame=args.mame)
     env_state: dict = {"resets": 0}
+    env4_state: dict = {"resets": 0}
     pz_env, pz_note = (None, "skipped: --no-pettingzoo") if args.no_pettingzoo else make_pettingzoo_env()
     pz_state: dict = {"resets": 0}
     if pz_env is not None:
@@ -149,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         space = bridge.space(":maincpu", "program").id
         env.reset(seed=args.seed)  # boots MAME and plays the start sequence: not timed
-        env_state["live"] = True
+        env4.reset(seed=args.seed)
+        env_state["live"] = env4_state["live"] = True
         if pz_env is not None:
             pz_env.reset(seed=args.seed)
             pz_state["live"] = True
@@ -175,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
             if name == ENV:
                 acts = np.stack([rng.integers(0, env.action_space(a).n, per_chunk) for a in env.possible_agents], 1)
                 return lambda: env_loop(env, acts, env_state), env.bridge.pid if env.bridge else None
+            if name == ENV4:  # the same emulated frames in a quarter of the steps
+                acts = np.stack([rng.integers(0, env4.action_space(a).n, per_chunk // 4)
+                                 for a in env4.possible_agents], 1)
+                return lambda: env_loop(env4, acts, env4_state), env4.bridge.pid if env4.bridge else None
             acts = np.stack([rng.integers(0, pz_env.action_space(a).n, per_chunk) for a in pz_env.possible_agents], 1)
             return lambda: env_loop(pz_env, acts, pz_state), None
 
@@ -195,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         bridge.close()
         env.close()
+        env4.close()
         if pz_env is not None:
             pz_env.close()
 
@@ -221,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(head))
     print(f"{'raw MAME (frames/s)':<30} {raw_med:>7.0f} {'':>4} {1e6 / raw_med:>7.0f} {1.0:>5.2f} {'':>5} {'':>8} | "
           f"{raw_best:>5.0f} {1.0:>5.2f} {'':>5} | {'':>11}  {len(raw)} runs of {args.raw_seconds} emulated s")
-    notes = {ENV: f"{env_state['resets']} resets timed", PZ: f"{pz_state['resets']} resets timed",
+    notes = {ENV: f"{env_state['resets']} resets timed", ENV4: f"{env4_state['resets']} resets timed",
+             PZ: f"{pz_state['resets']} resets timed",
              ENVLIKE: "" if crop else "(no crop: Bridge.step has no crop=)"}
     for name, t in table.items():
         m, b = t["steps_per_s"], t["best"]
@@ -247,6 +259,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"env layer (env.step vs env-like Bridge.step): {env_py_us:+.0f} us/step wall, {py_delta:+.0f} us/step "
           f"Python CPU; env = {env_sps / bridge_sps:.2f} x Bridge.step, {env_sps / raw_med:.2f} x raw MAME, "
           f"{env_sps / ibr:.2f} x in-bridge raw")
+    env4_fps = table[ENV4]["steps_per_s"]
+    print(f"targets: env fs4 {env4_fps / raw_med:.2f} x raw MAME (>= 0.95: "
+          f"{'ok' if env4_fps / raw_med >= 0.95 else 'FAIL'}), env fs1 {env_sps / raw_med:.2f} x raw MAME (>= 0.80: "
+          f"{'ok' if env_sps / raw_med >= 0.80 else 'FAIL'}); against in-bridge raw: {env4_fps / ibr:.2f} and "
+          f"{env_sps / ibr:.2f}")
     if PZ in table:
         pz = table[PZ]["steps_per_s"]
         print(f"PettingZoo ALE runs at {pz / env_sps:.2f} x the mame_zoo env's speed ({pz:.0f} vs {env_sps:.0f} "

@@ -42,6 +42,14 @@ def _left(before: set[int]) -> set[int]:
     return _ours(mame_pids() - before) | (unreaped() - before)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def ctrl_c_interrupts() -> None:
+    """Ctrl-C raises KeyboardInterrupt, as the interrupt tests expect, also when pytest runs as a background job
+    (a non-interactive shell starts those with SIGINT ignored, and Python then keeps it ignored)."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 @pytest.fixture(autouse=True)
 def no_mame_left() -> Iterator[None]:
     """Fail the test if it leaves a MAME process behind (after a short grace period for reaping)."""

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+from scope import per_game
 
 from mame_zoo.bridge import Bridge
 from mame_zoo.core.ops import FrameOutcome
@@ -72,7 +73,7 @@ def coin_flip_rules() -> Rules:
     return CoinFlipRules()
 
 
-@pytest.mark.parametrize("name", [g.env_name for g in GAMES])
+@pytest.mark.parametrize("name", per_game(g.env_name for g in GAMES))
 def test_every_shipped_game_conforms(name: str) -> None:
     """API, seeding, determinism (with random idle frames at reset), save states, pickling and clean close on
     every game."""

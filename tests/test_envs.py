@@ -27,6 +27,7 @@ from pettingzoo.test import (
     render_test,
 )
 from procs import mame_descendants
+from scope import per_game
 
 import mame_zoo
 from mame_zoo.env import MameParallelEnv
@@ -82,14 +83,14 @@ def sdl_dummy(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- 1. PettingZoo's harness ------------------------------------------------------------------------
 # parallel_api_test, api_test and both seed tests run on every game in tests/test_conformance.py
 # (mame_zoo.testing.check_game); max_cycles_test and render_test here.
-@pytest.mark.parametrize("name", GAME_NAMES)
+@pytest.mark.parametrize("name", per_game(GAME_NAMES))
 def test_max_cycles(name: str, closing: Callable) -> None:
     module = SimpleNamespace(parallel_env=tracked(MODULES[name].parallel_env, closing),
                              env=tracked(MODULES[name].env, closing))
     max_cycles_test(module)
 
 
-@pytest.mark.parametrize("name", GAME_NAMES)
+@pytest.mark.parametrize("name", per_game(GAME_NAMES))
 def test_render(name: str, closing: Callable, sdl_dummy: None) -> None:
     render_test(tracked(MODULES[name].env, closing))
 
@@ -139,7 +140,7 @@ def seeds_with_different_noops(noop_max: int) -> tuple[int, int]:
     return lo, hi
 
 
-@pytest.mark.parametrize("name", GAME_NAMES)
+@pytest.mark.parametrize("name", per_game(GAME_NAMES))
 def test_different_seeds_give_different_starts(name: str, closing: Callable) -> None:
     """A different seed (a different number of idle frames at reset) gives a different trajectory."""
     env = closing(MODULES[name].parallel_env(noop_max=30))
@@ -169,7 +170,7 @@ def test_ram_and_image_runs_agree(closing: Callable) -> None:
 
 
 # --- 3. observations and spaces ---------------------------------------------------------------------
-@pytest.mark.parametrize("name", GAME_NAMES)
+@pytest.mark.parametrize("name", per_game(GAME_NAMES))
 def test_spaces(name: str) -> None:
     env = MODULES[name].parallel_env()
     assert env.possible_agents == AGENTS[name]
@@ -187,7 +188,7 @@ def test_spaces(name: str) -> None:
     assert env.bridge is None  # constructing an env does not start MAME
 
 
-@pytest.mark.parametrize("name", GAME_NAMES)
+@pytest.mark.parametrize("name", per_game(GAME_NAMES))
 def test_observation_types(name: str, closing: Callable) -> None:
     """Grayscale and RAM observations (RGB ones are checked by api_test); both envs also render RGB frames,
     which must show the same game: the observation type does not change what is emulated."""

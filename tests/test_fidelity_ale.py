@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 import ale_reference as ref
 import pytest
+from scope import per_game
 
 _missing = ref.reference_missing()
 pytestmark = pytest.mark.skipif(_missing is not None, reason=f"ALE reference unavailable: {_missing}")
@@ -120,6 +121,7 @@ IDENTICAL: dict[str, tuple] = {
 }
 
 
+@pytest.mark.first_mame  # on every version in the report (docs/fidelity.md)
 @pytest.mark.parametrize("name", sorted(IDENTICAL))
 def test_the_suite_is_identical_to_ale(mame_binary: str, name: str) -> None:
     agents, actions, steps, seed, settings = IDENTICAL[name]
@@ -170,7 +172,7 @@ SEMANTICS: dict[str, tuple[tuple[str, ...], int, int, Callable[[Pattern], bool]]
 }
 
 
-@pytest.mark.parametrize("name", sorted(SEMANTICS))
+@pytest.mark.parametrize("name", per_game(sorted(SEMANTICS)))
 def test_the_suite_obeys_multi_agent_ales_rules(mame_binary: str, name: str) -> None:
     agents, actions, steps, rule = SEMANTICS[name]
     mame, ale = _replay(name, "random", agents, actions, steps, seed=1)

@@ -354,7 +354,7 @@ def mutated(data: bytes, how: st.DataObject) -> bytes:
 def valid_reply(action: str) -> bytes:
     """What bridge.lua would answer to request 1 for ``action`` (no read set, 4x2 screen)."""
     if action == "step":
-        return reply(1, 0, struct.pack("<I", 1) + struct.pack("<HHB", 4, 2, 1) + bytes(range(32)))
+        return reply(1, 0, struct.pack("<I", 1) + struct.pack("<HHBB", 4, 2, 1, 0) + bytes(range(32)))
     if action == "step_noframe":
         return reply(1, 0, struct.pack("<I", 2))
     if action == "inputs":
@@ -418,7 +418,7 @@ def test_fake_emulator_unknown_status_and_wrong_sequence(fake_mame: str, tmp_pat
     assert run_fake(fake_mame, [good_hello(), ok[:8] + b"\x07" + ok[9:]], "step_noframe", tmp_path) == "ProtocolError"
     assert run_fake(fake_mame, [good_hello(), reply(9, 0, ok[9:])], "step_noframe", tmp_path) == "ProtocolError"
     # a screen that does not fit the reply, a reply with bytes left over: refused, not misread
-    short_screen = reply(1, 0, struct.pack("<I", 1) + struct.pack("<HHB", 400, 300, 1) + bytes(32))
+    short_screen = reply(1, 0, struct.pack("<I", 1) + struct.pack("<HHBB", 400, 300, 1, 0) + bytes(32))
     assert run_fake(fake_mame, [good_hello(), short_screen], "step", tmp_path) == "ProtocolError"
     assert run_fake(fake_mame, [good_hello(), reply(1, 0, struct.pack("<I", 1) + b"xx")], "step_noframe",
                     tmp_path) == "ProtocolError"

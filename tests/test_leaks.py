@@ -97,9 +97,13 @@ def assert_no_growth(before: Usage, after: Usage, what: str) -> None:
         f"{what}: RSS grew {(after.rss_kib - before.rss_kib) / 1024:.1f} MiB")
 
 
+#: the episode seeds the cycles use: a 2600 game's start depends on its seed, and is built once per seed
+SEEDS = (1, 2, 3)
+
+
 def _parallel(i: int, cache: Path) -> None:
     env = boxing_v0.parallel_env(obs_type="ram", state_cache=cache)
-    env.reset(seed=i)
+    env.reset(seed=SEEDS[i % len(SEEDS)])
     for k in range(3):
         env.step({"first_0": (i + k) % 18, "second_0": (i * 7 + k) % 18})
     env.close()
@@ -107,7 +111,7 @@ def _parallel(i: int, cache: Path) -> None:
 
 def _aec(i: int, cache: Path) -> None:
     env = boxing_v0.env(obs_type="ram", state_cache=cache)
-    env.reset(seed=i)
+    env.reset(seed=SEEDS[i % len(SEEDS)])
     for _ in env.agent_iter(6):
         env.step(i % 18)
     env.close()
@@ -115,7 +119,7 @@ def _aec(i: int, cache: Path) -> None:
 
 def _gymnasium(i: int, cache: Path) -> None:
     env = gymnasium.make("mame_zoo/Boxing-v0", obs_type="ram", state_cache=cache)
-    env.reset(seed=i)
+    env.reset(seed=SEEDS[i % len(SEEDS)])
     for k in range(3):
         env.step((i + k) % 18)
     env.close()
@@ -123,7 +127,7 @@ def _gymnasium(i: int, cache: Path) -> None:
 
 def _markov(i: int, cache: Path) -> None:
     env = ss.pettingzoo_env_to_vec_env_v1(boxing_v0.parallel_env(obs_type="ram", state_cache=cache))
-    env.reset(seed=i)
+    env.reset(seed=SEEDS[i % len(SEEDS)])
     for k in range(3):
         env.step(np.array([(i + k) % 18, k]))
     env.close()
@@ -133,9 +137,10 @@ MAKERS: tuple[Callable[[int, Path], None], ...] = (_parallel, _aec, _gymnasium, 
 
 
 @pytest.mark.slow
+@pytest.mark.first_mame  # the process lifecycle of every version: the short cycle tests
 @pytest.mark.timeout(900)
 def test_500_cycles_leak_nothing(private_tmp: Path, tmp_path: Path) -> None:  # noqa: F811
-    cache = tmp_path / "cache"  # the start state is cached: a cycle is one MAME boot, not a game start
+    cache = tmp_path / "cache"  # start states are cached (3 seeds): a cycle is one MAME boot, not a game start
     errors: list[BaseException] = []
 
     def run(indices: range) -> None:
@@ -187,6 +192,7 @@ def _async_cycle(i: int) -> list[int]:
 
 
 @pytest.mark.slow
+@pytest.mark.first_mame
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("cycle", [_supersuit_cycle, _async_cycle], ids=["supersuit", "gymnasium_async"])
 def test_vector_env_cycles_leak_nothing(cycle: Callable[[int], list[int]], private_tmp: Path) -> None:  # noqa: F811

@@ -27,7 +27,7 @@ from mame_zoo import scale
 from mame_zoo.errors import EmulatorCrashed, InvalidAction
 from mame_zoo.games import boxing_v0
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.first_mame]  # the env is tested on every version
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 from procs import mame_descendants, wait_gone
+from scope import per_game
 
 import mame_zoo  # noqa: F401  (registers the mame_zoo/* ids)
 from mame_zoo.errors import InvalidAction, ResetNeeded
@@ -140,8 +141,8 @@ def test_async_vector_env() -> None:
 
 
 @pytest.mark.skipif(ale_reference.reference_missing() is not None, reason=str(ale_reference.reference_missing()))
-@pytest.mark.parametrize("env_name", ["boxing_v0", "pong_v0", "tennis_v0", "surround_v0", "ice_hockey_v0",
-                                      "othello_v0", "space_invaders_v0"])
+@pytest.mark.parametrize("env_name", per_game(["boxing_v0", "pong_v0", "tennis_v0", "surround_v0", "ice_hockey_v0",
+                                               "othello_v0", "space_invaders_v0"]))
 def test_equals_ale_single_player(env_name: str) -> None:
     """The same random actions in ``mame_zoo/<Game>-v0`` and ale-py's ``ALE/<Game>-v5`` (one frame per step, no
     sticky actions): the same reward on every step, the same end and the same RAM after reset and every step

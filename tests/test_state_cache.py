@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from mame_zoo.games import boxing_v0
+from mame_zoo.start import StartRunner
 
 
 def _trajectory(env, steps: int = 120) -> list[tuple[bytes, float]]:
@@ -31,15 +32,15 @@ def test_cached_start_state_is_reused_and_plays_the_same(tmp_path: Path, monkeyp
     (state,) = cache.glob("boxing_v0-*.sta")
 
     second = boxing_v0.parallel_env(state_cache=cache, obs_type="ram")
-    starts = []
-    original = second._run_ops
-    monkeypatch.setattr(second, "_run_ops", lambda ops: (starts.append(len(ops)), original(ops))[1])
+    builds = []
+    original = StartRunner.from_power_on
+    monkeypatch.setattr(StartRunner, "from_power_on", lambda self, seed: (builds.append(seed), original(self, seed))[1])
     try:
         assert _trajectory(second) == reference
     finally:
         second.close()
-    restart_len = len(boxing_v0.GAME.restart)
-    assert starts == [restart_len], "the second env ran the start sequence instead of loading the cache"
+    assert builds == [], "the second env ran the start sequence instead of loading the cache"
+    monkeypatch.setattr(StartRunner, "from_power_on", original)
 
     state.write_bytes(b"MAMESAVE garbage")  # a damaged cache file is rebuilt, not trusted
     third = boxing_v0.parallel_env(state_cache=cache, obs_type="ram")

@@ -20,7 +20,7 @@ pytest.importorskip("stable_baselines3", reason="needs the 'train' extra (torch 
 
 from mame_zoo.train.policy import ObsConfig, Preprocessor, RandomAgent, load_policy, resolve_checkpoint
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.timeout(240), pytest.mark.first_mame]  # the env is tested on every version
 
 ROOT = Path(__file__).resolve().parent.parent
 FRAMES = 2048  # 512 steps of each match at frameskip 4 (x2 agents = 1024 SB3 timesteps)

@@ -1,0 +1,24 @@
+"""Which tests run on which MAME version.
+
+``make test`` runs the suite on the system's MAME, then on each newer supported version. Tests marked
+``first_mame`` run on the first only: per-game variants of tests whose code path is the same for every game (the
+env, its API, its rendering), where the games of :data:`EVERY_VERSION` keep the test on every version. The
+fidelity of every game on every version is in the generated report (docs/fidelity.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+
+#: the games whose per-game tests run on every MAME version: the seven of the lock-step issue (NTSC and PAL,
+#: joysticks and paddles, 2 and 4 players), a game that watches Stella's scanline limit in play, and SF3's driver
+EVERY_VERSION = frozenset({"boxing_v0", "pong_v0", "tennis_v0", "surround_v0", "ice_hockey_v0", "combat_tank_v0",
+                           "warlords_v0", "entombed_competitive_v0", "sfiii3n_v0"})
+
+
+def per_game(names: Iterable[str]) -> list[Any]:
+    """``names`` as parameters, those outside :data:`EVERY_VERSION` marked ``first_mame``."""
+    return [pytest.param(n, marks=() if n in EVERY_VERSION else (pytest.mark.first_mame,)) for n in names]
