@@ -146,7 +146,7 @@ class PlayResult:
 
 
 class _Session:
-    """The env and who controls which agent, for the three opponent kinds."""
+    """The env and who controls which agent, for each kind of opponent."""
 
     def __init__(self, game: str, opponent: str, side: str | None, frameskip: int | None, seed: int | None,
                  deterministic: bool, env_kwargs: dict[str, Any]) -> None:
@@ -164,17 +164,27 @@ class _Session:
         self.agents = list(decl.agents)
         self.single = opponent == "cpu"
         self.policy: Any = None
-        if opponent not in ("cpu", "human"):
+        bot_config: Any = None  # the observation settings of the policy that plays the other side
+        if opponent == "pretrained":
+            from mame_zoo.agents import info
+            from mame_zoo.agents.observation import ObsConfig
+
+            bot_config = ObsConfig.from_dict(info(self.game)["obs"])
+        elif opponent not in ("cpu", "human"):
             from mame_zoo.train.policy import load_policy
 
             self.policy = load_policy(opponent)
-            if self.policy.config.game != self.game:
-                raise InvalidOption(f"the checkpoint plays {self.policy.config.game}, not {self.game}")
-            if frameskip not in (None, self.policy.config.frameskip):
-                raise InvalidOption(f"the checkpoint needs frameskip={self.policy.config.frameskip}")
-            frameskip = self.policy.config.frameskip
+            bot_config = self.policy.config
+        obs_kwargs: dict[str, Any] = {}
+        if bot_config is not None:
+            if bot_config.game != self.game:
+                raise InvalidOption(f"the checkpoint plays {bot_config.game}, not {self.game}")
+            if frameskip not in (None, bot_config.frameskip):
+                raise InvalidOption(f"{opponent} needs frameskip={bot_config.frameskip}")
+            frameskip = bot_config.frameskip
+            obs_kwargs = bot_config.env_kwargs()
         self.frameskip = frameskip or 1
-        kwargs = {"frameskip": self.frameskip, "render_mode": "rgb_array", **env_kwargs}
+        kwargs = {**obs_kwargs, "frameskip": self.frameskip, "render_mode": "rgb_array", **env_kwargs}
         if self.single:
             self.humans = [self.agents[0]]
             self.env: Any = gymnasium.make(gym_id(self.game), **kwargs)
@@ -188,13 +198,20 @@ class _Session:
                 if me not in self.agents:
                     raise InvalidOption(f"side must be one of {self.agents}, got {me!r}")
                 self.humans = [me]
-            from mame_zoo.train.policy import PolicyAgent, RandomAgent
+            from mame_zoo.agents.observation import RandomAgent
 
             self.bots = {}
             for k, a in enumerate(self.agents):
                 if a in self.humans:
                     continue
-                if self.policy is not None:
+                if opponent == "pretrained":
+                    from mame_zoo.agents import load
+
+                    self.bots[a] = load(self.game, a, deterministic=deterministic,
+                                        seed=None if seed is None else seed + k)
+                elif self.policy is not None:
+                    from mame_zoo.train.policy import PolicyAgent
+
                     self.bots[a] = PolicyAgent(self.policy, a, deterministic)
                 else:  # 4-player games with two humans: the rest play at random
                     self.bots[a] = RandomAgent(self.env.action_space(a), None if seed is None else seed + k)
@@ -239,9 +256,10 @@ def play(game: str = "boxing_v0", opponent: str = "cpu", *, side: str | None = N
     Args:
         game: a registered Atari game, e.g. ``"boxing_v0"``.
         opponent: ``"cpu"`` (the game's built-in opponent; the human is player 1), ``"human"`` (two humans:
-            keyboard sets/gamepads 1 and 2) or a checkpoint path/run folder (the human plays ``side``).
-        side: the human's agent against a checkpoint (default the first agent).
-        frameskip: emulated frames per step (default 1, or the checkpoint's).
+            keyboard sets/gamepads 1 and 2), ``"pretrained"`` (the agent shipped for the game,
+            :mod:`mame_zoo.agents`) or a checkpoint path/run folder (the human plays ``side``).
+        side: the human's agent against a checkpoint or pretrained agent (default the first agent).
+        frameskip: emulated frames per step (default 1, or the checkpoint's or pretrained agent's).
         scale: window zoom.
         fps: steps per second (default real time, ``60 / frameskip``; 0 = as fast as possible).
         max_steps: stop after this many steps; ``episodes``: stop after this many finished episodes
@@ -338,7 +356,8 @@ def register(subparsers: Any) -> None:
     """Add ``play`` to the subparsers of ``mame-zoo``'s argument parser (sets ``func``)."""
     p = subparsers.add_parser("play", help="play in a window (pygame) vs the CPU, another human or a checkpoint")
     p.add_argument("game", nargs="?", default="boxing_v0")
-    p.add_argument("--vs", default="cpu", help="'cpu' (default), 'human' or a checkpoint (.zip or run folder)")
+    p.add_argument("--vs", default="cpu", help="'cpu' (default), 'human', 'pretrained' (the agent shipped for the "
+                   "game) or a checkpoint (.zip or run folder)")
     p.add_argument("--side", help="your agent against a checkpoint (default the first)")
     p.add_argument("--frameskip", type=int, help="frames per step (default 1, or the checkpoint's)")
     p.add_argument("--scale", type=int, default=3, help="window zoom")

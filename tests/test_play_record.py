@@ -91,8 +91,9 @@ def _tiny_checkpoint(path: Path) -> str:
     pytest.importorskip("stable_baselines3", reason="needs the 'train' extra")
     from stable_baselines3 import PPO
 
+    from mame_zoo.agents.observation import ObsConfig
     from mame_zoo.train.nets import SmallCNN
-    from mame_zoo.train.policy import CONFIG_ATTR, ObsConfig
+    from mame_zoo.train.policy import CONFIG_ATTR
 
     cfg = ObsConfig.for_game("boxing_v0")
 

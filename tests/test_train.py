@@ -18,7 +18,8 @@ import pytest
 
 pytest.importorskip("stable_baselines3", reason="needs the 'train' extra (torch + stable-baselines3)")
 
-from mame_zoo.train.policy import ObsConfig, Preprocessor, RandomAgent, load_policy, resolve_checkpoint
+from mame_zoo.agents.observation import ObsConfig, Preprocessor, RandomAgent
+from mame_zoo.train.policy import load_policy, resolve_checkpoint
 
 pytestmark = [pytest.mark.timeout(240), pytest.mark.first_mame]  # the env is tested on every version
 
@@ -28,11 +29,13 @@ FRAMES = 2048  # 512 steps of each match at frameskip 4 (x2 agents = 1024 SB3 ti
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny self-play run through the command line: 2 matches in 2 worker processes, checkpoints, evals."""
+    """A tiny self-play run on screens through the command line: 2 matches in 2 worker processes, checkpoints,
+    evals (the RAM recipe, the default, is :func:`test_ram_recipe_trains_exports_and_plays`)."""
     from mame_zoo.train.cli import main
 
     out = tmp_path_factory.mktemp("run") / "boxing"
     code = main(["train", "boxing_v0", "--frames", str(FRAMES), "--out", str(out), "--num-games", "2",
+                 "--cpu-games", "0", "--obs", "rgb", "--stack", "4", "--lr", "7e-4", "--clip-range", "0.1",
                  "--workers", "2", "--n-steps", "64", "--batch-size", "128", "--epochs", "1",
                  "--checkpoint-every", "1024", "--eval-every", "1024", "--eval-episodes", "1", "--eval-max-steps", "60",
                  "--max-cycles", "150", "--video-every", "2", "--seed", "3", "--no-progress"])
@@ -60,8 +63,8 @@ def test_preprocessor_matches_supersuit_pipeline() -> None:
     """Eval/play preprocess one agent's raw frames exactly like the SuperSuit wrappers used in training."""
     from pettingzoo.utils.wrappers import BaseParallelWrapper
 
+    from mame_zoo.agents.observation import wrap_parallel
     from mame_zoo.games import boxing_v0
-    from mame_zoo.train.policy import wrap_parallel
 
     class Spy(BaseParallelWrapper):
         raw: dict
@@ -98,8 +101,8 @@ def test_preprocessor_matches_supersuit_pipeline() -> None:
 
 def test_cpu_match_pipeline_matches_the_preprocessor() -> None:
     """Training matches against the CPU see player 1's view exactly as evaluation against the CPU does."""
+    from mame_zoo.agents.observation import wrap_parallel
     from mame_zoo.single_agent import single_agent_parallel_env
-    from mame_zoo.train.policy import wrap_parallel
 
     cfg = ObsConfig.for_game("boxing_v0", frameskip=4)
     raw = single_agent_parallel_env("boxing_v0", frameskip=4)
@@ -138,6 +141,7 @@ def test_cpu_games_train_next_to_self_play(tmp_path: Path, monkeypatch: pytest.M
     )
 
     cfg = TrainConfig(num_games=1, cpu_games=2, workers=2, max_cycles=40, clip_rewards=False, progress=False,
+                      obs_type="rgb", stack=4,
                       n_steps=64, batch_size=64, n_epochs=1, checkpoint_every=10**9, seed=5, frames=1024,
                       out=str(tmp_path / "mixed"))
     assert cpu_env_indices(cfg) == [2, 3]  # self-play first_0, second_0, then the two CPU matches
@@ -185,7 +189,7 @@ def test_cpu_games_train_next_to_self_play(tmp_path: Path, monkeypatch: pytest.M
 def test_training_run_outputs(run_dir: Path) -> None:
     config = json.loads((run_dir / "config.json").read_text())
     assert config["obs"] == {"game": "boxing_v0", "frameskip": 4, "size": 84, "stack": 4,
-                             "agents": ["first_0", "second_0"]}
+                             "agents": ["first_0", "second_0"], "obs_type": "rgb"}
     checkpoints = sorted((run_dir / "checkpoints").glob("ppo_*_steps.zip"))
     assert [p.name for p in checkpoints] == ["ppo_1024_steps.zip", "ppo_512_steps.zip"]
     with (run_dir / "progress.csv").open() as fh:
@@ -212,7 +216,8 @@ def test_resume_continues_the_run(run_dir: Path, tmp_path: Path) -> None:
 
     start = resolve_checkpoint(run_dir / "checkpoints" / "ppo_1024_steps.zip")
     out = tmp_path / "resumed"
-    final = train(TrainConfig(frames=FRAMES + 1024, out=str(out), resume=str(start), num_games=1, workers=0,
+    final = train(TrainConfig(frames=FRAMES + 1024, out=str(out), resume=str(start), num_games=1, cpu_games=0,
+                              workers=0, obs_type="rgb", stack=4,
                               n_steps=64, batch_size=64, n_epochs=1, checkpoint_every=10**9, seed=4,
                               progress=False))
     before, after = load_policy(start), load_policy(final)
@@ -222,7 +227,7 @@ def test_resume_continues_the_run(run_dir: Path, tmp_path: Path) -> None:
     assert max(diffs) > 0  # it trained further
     with pytest.raises(ValueError, match="trained with"):
         train(TrainConfig(frames=FRAMES, out=str(tmp_path / "bad"), resume=str(start), frameskip=2,
-                          progress=False))
+                          obs_type="rgb", stack=4, progress=False))
 
 
 def test_evaluate_against_cpu_random_and_checkpoint(run_dir: Path) -> None:
@@ -289,9 +294,11 @@ def test_command_line_reports_user_errors(tmp_path: Path, capsys: pytest.Capture
 
     assert main(["eval", os.fspath(tmp_path / "nothing-here"), "--episodes", "1"]) == 2
     assert "no checkpoint at" in capsys.readouterr().err
-    assert main(["train", "boxing_v0", "--out", os.fspath(tmp_path / "r"), "--net", "small",
+    assert main(["train", "boxing_v0", "--out", os.fspath(tmp_path / "r"), "--net", "small", "--obs", "rgb",
                  "--resume", os.fspath(tmp_path / "missing.zip")]) == 2
     assert "no checkpoint at" in capsys.readouterr().err
+    assert main(["train", "boxing_v0", "--out", os.fspath(tmp_path / "r"), "--net", "small"]) == 2
+    assert "net 'small' cannot read 'ram' observations: choose one of ['mlp']" in capsys.readouterr().err
     assert main(["train", "boxing_v0", "--out", os.fspath(tmp_path / "r"), "--update-threads", "-1"]) == 2
     assert "update_threads must be at least 1" in capsys.readouterr().err
 
@@ -356,3 +363,60 @@ def test_random_agent_plays_discrete_and_multi_discrete_spaces() -> None:
     assert {boxing.act(frame) for _ in range(300)} == set(range(18))
     with pytest.raises(ValueError, match="Discrete or MultiDiscrete"):
         RandomAgent(gymnasium.spaces.Box(0, 1, (2,)))  # type: ignore[arg-type]
+
+
+def test_ram_recipe_trains_exports_and_plays(tmp_path: Path) -> None:
+    """The default recipe's code path: RAM observations (two snapshots + agent indicator) through SuperSuit,
+    equal to the Preprocessor's; an MLP trained on self-play and CPU matches; exported to a NumPy agent that
+    plays the CPU."""
+    from mame_zoo.agents.observation import wrap_parallel
+    from mame_zoo.agents.pretrained import load_file
+    from mame_zoo.train.evaluate import episode_vs_cpu
+    from mame_zoo.train.export import export_agent
+    from mame_zoo.train.selfplay import TrainConfig, make_vec_env, train
+
+    cfg = TrainConfig(num_games=1, cpu_games=1, workers=2, n_steps=64, batch_size=64, n_epochs=1, frames=1024,
+                      checkpoint_every=10**9, max_cycles=100, seed=2, progress=False, out=str(tmp_path / "ram"))
+    assert (cfg.obs_type, cfg.stack, cfg.net_name()) == ("ram", 2, "mlp")
+    obs_cfg = cfg.obs_config()
+    venv = make_vec_env(cfg)
+    try:
+        obs = venv.reset()
+        assert obs.shape == (3, 2 * 128 + 2) and obs.dtype == np.float32
+        assert obs.min() >= 0 and obs.max() <= 1
+        assert obs[:, -2:].tolist() == [[1, 0], [0, 1], [1, 0]]  # self-play first_0, second_0; the CPU match
+        assert not obs[0, :128].any() and obs[0, 128:256].any()  # one snapshot so far: the older one is zeros
+    finally:
+        venv.close()
+
+    from mame_zoo.games import boxing_v0
+
+    raw = boxing_v0.parallel_env(**obs_cfg.env_kwargs())
+    last: dict = {}
+    original_reset, original_step = raw.reset, raw.step
+    raw.reset = lambda **kw: _keep(last, original_reset(**kw))  # type: ignore[method-assign]
+    raw.step = lambda actions: _keep(last, original_step(actions))  # type: ignore[method-assign]
+    env = wrap_parallel(raw, obs_cfg)
+    try:
+        pre = {a: Preprocessor(obs_cfg, a) for a in obs_cfg.agents}
+        obs, _ = env.reset(seed=1)
+        for t in range(6):
+            for a in obs_cfg.agents:
+                np.testing.assert_array_equal(pre[a](last["obs"][a]), obs[a], err_msg=f"step {t}, {a}")
+            obs, *_ = env.step({a: (t + k) % 18 for k, a in enumerate(env.agents)})
+    finally:
+        env.close()
+
+    final = train(cfg)
+    policy = load_policy(final)
+    assert policy.config == obs_cfg
+    assert type(policy.model.policy.features_extractor).__name__ == "FlattenExtractor"
+    bot = load_file(export_agent(final, tmp_path / "agent.npz", {"command": "test"}))
+    import gymnasium
+
+    cpu = gymnasium.make("mame_zoo/Boxing-v0", max_cycles=50, **bot.env_kwargs)
+    try:
+        margin, steps = episode_vs_cpu(bot, cpu, seed=0)
+    finally:
+        cpu.close()
+    assert steps == 50 and float(margin).is_integer()

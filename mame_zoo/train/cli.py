@@ -42,10 +42,11 @@ def _train(args: argparse.Namespace) -> int:
 
     cfg = TrainConfig(
         game=args.game, frames=args.frames, out=args.out or f"runs/{args.game}_selfplay", frameskip=args.frameskip,
-        size=args.size, stack=args.stack, net=args.net, num_games=args.num_games, cpu_games=args.cpu_games,
-        workers=args.workers,
+        obs_type=args.obs, size=args.size, stack=args.stack, net=args.net, num_games=args.num_games,
+        cpu_games=args.cpu_games, workers=args.workers,
         n_steps=args.n_steps, batch_size=args.batch_size, n_epochs=args.epochs, learning_rate=args.lr,
-        ent_coef=args.ent_coef, clip_rewards=not args.raw_rewards, checkpoint_every=args.checkpoint_every,
+        clip_range=args.clip_range, ent_coef=args.ent_coef, clip_rewards=not args.raw_rewards,
+        checkpoint_every=args.checkpoint_every,
         eval_every=args.eval_every, eval_episodes=args.eval_episodes, eval_max_steps=args.eval_max_steps,
         max_cycles=args.max_cycles, seed=args.seed,
         resume=args.resume, progress=not args.no_progress, torch_threads=args.torch_threads or None,
@@ -62,7 +63,7 @@ def _limit_torch_threads(args: argparse.Namespace) -> None:
     if args.torch_threads < 1:
         raise InvalidOption(f"--torch-threads must be at least 1, got {args.torch_threads}")
     opponents = args.vs if isinstance(args.vs, list) else [args.vs]
-    if all(p in ("random", "cpu") for p in [args.player, *opponents]):
+    if all(p in ("random", "cpu", "pretrained") for p in [args.player, *opponents]):
         return  # no network plays: do not import torch
     from mame_zoo.train import require_train_extra
 
@@ -76,7 +77,7 @@ def _eval(args: argparse.Namespace) -> int:
     from mame_zoo.train.policy import load_policy
 
     _limit_torch_threads(args)
-    player: Any = args.player if args.player == "random" else load_policy(args.player)
+    player: Any = args.player if args.player in ("random", "pretrained") else load_policy(args.player)
     results = []
     for opponent in args.vs:
         result = evaluate(player, opponent, episodes=args.episodes, seed=args.seed, deterministic=args.deterministic,
@@ -120,17 +121,21 @@ def register(subparsers: Any) -> None:
     """
     d = _DEFAULTS
     p = subparsers.add_parser("train", help="self-play PPO (Stable-Baselines3): one shared policy plays every side",
-                              description="Self-play PPO with a CNN policy over SuperSuit-wrapped envs; budgets in "
-                              "emulated frames. Needs the 'train' extra.")
+                              description="Self-play PPO (RAM + MLP by default, or screens + CNN) over SuperSuit-"
+                              "wrapped envs, with matches against the built-in CPU; budgets in emulated frames. "
+                              "Needs the 'train' extra.")
     p.add_argument("game", help="a multi-agent game, e.g. boxing_v0")
     p.add_argument("--frames", type=int, default=d.frames, help="emulated frames to train for (default %(default)s)")
     p.add_argument("--out", help="run folder (default runs/GAME_selfplay)")
     p.add_argument("--resume", help="continue from this checkpoint or run folder (up to --frames in total)")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--frameskip", type=int, default=d.frameskip, help="frames per step inside MAME")
-    p.add_argument("--size", type=int, default=d.size, help="observations are resized to SIZE×SIZE")
-    p.add_argument("--stack", type=int, default=d.stack, help="stacked frames")
-    p.add_argument("--net", choices=("small", "nature"), default=d.net, help="CNN feature extractor")
+    p.add_argument("--obs", choices=("ram", "rgb"), default=d.obs_type,
+                   help="what the policy observes: the machine's RAM (MLP) or screens (CNN) (default %(default)s)")
+    p.add_argument("--size", type=int, default=d.size, help="screens are resized to SIZE×SIZE")
+    p.add_argument("--stack", type=int, default=d.stack, help="stacked observations (default %(default)s)")
+    p.add_argument("--net", choices=("mlp", "small", "nature"), default=d.net,
+                   help="network: mlp for RAM (the default there), small (the default for screens) or nature")
     p.add_argument("--num-games", type=int, default=d.num_games, help="self-play matches played in parallel")
     p.add_argument("--cpu-games", type=int, default=d.cpu_games,
                    help="matches against the built-in CPU played alongside by the same policy (default 0)")
@@ -139,6 +144,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--epochs", type=int, default=d.n_epochs, help="PPO epochs per rollout")
     p.add_argument("--lr", type=float, default=d.learning_rate, help="initial learning rate (decays linearly)")
+    p.add_argument("--clip-range", type=float, default=d.clip_range, help="PPO's clip range")
     p.add_argument("--ent-coef", type=float, default=d.ent_coef)
     p.add_argument("--raw-rewards", action="store_true", help="train on raw score changes instead of their sign")
     p.add_argument("--checkpoint-every", type=int, default=d.checkpoint_every, help="frames between checkpoints")
@@ -156,15 +162,16 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=_train)
 
     def common(p: argparse.ArgumentParser, vs_default: Any, vs_nargs: Any) -> None:
-        p.add_argument("player", help="a checkpoint (.zip or run folder) or 'random'")
+        p.add_argument("player", help="a checkpoint (.zip or run folder), 'pretrained' (the agent shipped for "
+                       "--game) or 'random'")
         p.add_argument("--vs", nargs=vs_nargs, default=vs_default,
-                       help="opponent(s): 'cpu' (built-in, single-agent env), 'random' or a checkpoint")
+                       help="opponent(s): 'cpu' (built-in, single-agent env), 'random', 'pretrained' or a checkpoint")
         p.add_argument("--episodes", type=int, default=10)
         p.add_argument("--seed", type=int, default=0, help="episode i is seeded with SEED + i")
         p.add_argument("--deterministic", action="store_true", help="take the most likely action, not a sample")
         p.add_argument("--torch-threads", type=int, default=1,
                        help="PyTorch threads for checkpoints' inference (default 1: more spin-wait next to MAME)")
-        p.add_argument("--game", help="game for player 'random' (default boxing_v0)")
+        p.add_argument("--game", help="game for players 'random' and 'pretrained' (default boxing_v0)")
         p.add_argument("--frameskip", type=int, help="frameskip for player 'random' (default 4)")
         p.add_argument("--side", help="the player's agent in multi-agent matches (default the first)")
         p.add_argument("--max-steps", type=int, help="cut episodes after N steps (default: whole matches)")

@@ -18,8 +18,9 @@ from typing import Any, cast
 
 import numpy as np
 
+from mame_zoo.agents.observation import EPISODE_NOOP_MAX, Agent, ObsConfig
 from mame_zoo.errors import InvalidOption
-from mame_zoo.train.policy import EPISODE_NOOP_MAX, Agent, LoadedPolicy, ObsConfig, load_policy, make_agent
+from mame_zoo.train.policy import LoadedPolicy, load_policy, make_agent
 
 
 @dataclasses.dataclass
@@ -86,8 +87,19 @@ def episode_parallel(agents: dict[str, Agent], env: Any, seed: int | None = None
     return returns, steps
 
 
-def _config_for(player: str | LoadedPolicy, game: str | None, frameskip: int | None) -> tuple[ObsConfig, Any]:
-    """The env settings and the (loaded) player: from the checkpoint, or from game/frameskip for random play."""
+def _config_for(player: str | LoadedPolicy, game: str | None, frameskip: int | None,
+                opponent: str | LoadedPolicy = "cpu") -> tuple[ObsConfig, Any]:
+    """The env settings and the (loaded) player: from the checkpoint or pretrained agent, or from game/frameskip
+    for random play (from the opponent when that is a policy)."""
+    if player == "random" and opponent not in ("cpu", "random"):
+        return _config_for(opponent, game, frameskip)[0], "random"
+    if player == "pretrained":
+        from mame_zoo.agents import info
+
+        cfg = ObsConfig.from_dict(info(game or "boxing_v0")["obs"])
+        if frameskip is not None and frameskip != cfg.frameskip:
+            raise InvalidOption(f"the pretrained agent plays with frameskip={cfg.frameskip}, not {frameskip}")
+        return cfg, "pretrained"
     if isinstance(player, LoadedPolicy) or player != "random":
         policy = player if isinstance(player, LoadedPolicy) else load_policy(player)
         cfg = policy.config
@@ -107,12 +119,15 @@ def evaluate(player: str | LoadedPolicy, opponent: str | LoadedPolicy = "cpu", *
     """Play ``episodes`` episodes of ``player`` against ``opponent`` and collect the player's score margins.
 
     Args:
-        player: a checkpoint (``.zip`` or run folder), a :class:`LoadedPolicy`, or ``"random"``.
-        opponent: ``"cpu"`` (the game's built-in opponent, single-agent env), ``"random"`` or a checkpoint.
+        player: a checkpoint (``.zip`` or run folder), a :class:`LoadedPolicy`, ``"pretrained"`` (the agent
+            shipped for the game, :mod:`mame_zoo.agents`) or ``"random"``.
+        opponent: ``"cpu"`` (the game's built-in opponent, single-agent env), ``"random"``, ``"pretrained"`` or
+            a checkpoint.
         episodes: number of episodes; episode ``i`` is seeded with ``seed + i``.
         deterministic: checkpoints take their most likely action instead of sampling.
-        game: only needed for ``player="random"`` (else taken from the checkpoint).
-        frameskip: only needed for ``player="random"`` (else taken from the checkpoint).
+        game: needed for ``"random"`` and ``"pretrained"`` players (default ``boxing_v0``; else taken from the
+            checkpoint).
+        frameskip: only needed for ``player="random"`` (else taken from the checkpoint or agent).
         side: the player's agent in multi-agent matches (default: the first agent); vs the CPU it is player 1.
         max_steps: cut episodes after this many steps (default: play matches to their end).
         video_folder: record every episode there (:mod:`mame_zoo.record`), as ``video_format`` (``"mp4"`` or
@@ -127,8 +142,8 @@ def evaluate(player: str | LoadedPolicy, opponent: str | LoadedPolicy = "cpu", *
 
     if episodes < 1:
         raise InvalidOption("episodes must be >= 1")
-    cfg, loaded = _config_for(player, game, frameskip)
-    kwargs: dict[str, Any] = {"frameskip": cfg.frameskip, "noop_max": EPISODE_NOOP_MAX, **(env_kwargs or {})}
+    cfg, loaded = _config_for(player, game, frameskip, opponent)
+    kwargs: dict[str, Any] = {**cfg.env_kwargs(), "noop_max": EPISODE_NOOP_MAX, **(env_kwargs or {})}
     if max_steps is not None:
         kwargs["max_cycles"] = int(max_steps)
     if video_folder:

@@ -34,8 +34,20 @@ class SmallCNN(BaseFeaturesExtractor):
         return features
 
 
-#: ``--net`` choices -> (features extractor class, its kwargs)
+#: ``--net`` choices for screens -> (features extractor class, its kwargs)
 NETS: dict[str, tuple[type[BaseFeaturesExtractor], dict[str, int]]] = {
     "small": (SmallCNN, {"features_dim": 256}),
     "nature": (NatureCNN, {"features_dim": 512}),
 }
+#: hidden layers of ``--net mlp`` (RAM observations), separate for the policy and the value function (tanh)
+MLP_LAYERS = (256, 256)
+#: what each network observes
+NET_OBS_TYPE = {"small": "rgb", "nature": "rgb", "mlp": "ram"}
+
+
+def policy_spec(net: str) -> tuple[str, dict[str, object]]:
+    """SB3's policy name and ``policy_kwargs`` for a ``--net`` choice."""
+    if net == "mlp":
+        return "MlpPolicy", {"net_arch": list(MLP_LAYERS)}
+    extractor, extractor_kwargs = NETS[net]
+    return "CnnPolicy", {"features_extractor_class": extractor, "features_extractor_kwargs": extractor_kwargs}

@@ -1,9 +1,9 @@
-"""Self-play PPO (Stable-Baselines3): one shared CNN policy plays every side of a multi-agent game.
+"""Self-play PPO (Stable-Baselines3): one shared policy plays every side of a multi-agent game.
 
 The env stack, built by :func:`make_vec_env`::
 
-    mame_zoo parallel env (frameskip inside MAME)
-      -> SuperSuit color_reduction / resize / frame_stack / agent_indicator   (mame_zoo.train.policy.wrap_parallel)
+    mame_zoo parallel env (frameskip inside MAME; RAM or screens)
+      -> SuperSuit frame_stack / agent_indicator, and scaling   (mame_zoo.agents.observation.wrap_parallel)
       -> pettingzoo_env_to_vec_env_v1     (each agent is one "env" of the vector)
       -> concat_vec_envs_v1               (num_games matches in `workers` processes)
       -> VecMonitor -> reward clipping    (episode stats on raw score differences; PPO sees sign(reward))
@@ -28,16 +28,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from mame_zoo.agents.observation import EPISODE_NOOP_MAX, ObsConfig, wrap_parallel
 from mame_zoo.errors import InvalidOption
 from mame_zoo.train import require_train_extra
-from mame_zoo.train.policy import (
-    CONFIG_ATTR,
-    EPISODE_NOOP_MAX,
-    LoadedPolicy,
-    ObsConfig,
-    resolve_checkpoint,
-    wrap_parallel,
-)
+from mame_zoo.train.policy import CONFIG_ATTR, LoadedPolicy, resolve_checkpoint
 
 if TYPE_CHECKING:
     from stable_baselines3.common.vec_env.base_vec_env import VecEnvObs, VecEnvStepReturn
@@ -51,10 +45,12 @@ class TrainConfig:
         game: registered multi-agent env, e.g. ``"boxing_v0"``.
         frames: emulated frames to train for (in total, when resuming).
         out: run folder (checkpoints/, progress.csv, TensorBoard events, eval.csv, final.zip).
-        frameskip: emulated frames per step (:class:`~mame_zoo.train.policy.ObsConfig`, as size and stack).
-        size: the side of the square grayscale observation the policy sees.
-        stack: how many of those observations are stacked.
-        net: ``"small"`` (2013 DQN CNN, cheap) or ``"nature"`` (SB3's NatureCNN).
+        frameskip: emulated frames per step (:class:`~mame_zoo.agents.observation.ObsConfig`, as size and stack).
+        obs_type: what the policy observes: ``"ram"`` (the machine's RAM, an MLP) or ``"rgb"`` (screens, a CNN).
+        size: the side of the square grayscale observation the policy sees (``"rgb"``).
+        stack: how many observations (screens or RAM snapshots) are stacked.
+        net: ``"mlp"`` (RAM: 256-256 tanh layers), ``"small"`` (screens: the 2013 DQN CNN, cheap) or
+            ``"nature"`` (screens: SB3's NatureCNN); None: ``"mlp"`` for RAM, ``"small"`` for screens.
         num_games: self-play matches played in parallel; PPO sees ``num_games * n_agents`` envs.
         cpu_games: matches against the built-in CPU played alongside them by the same policy (player 1), one
             env each (0: pure self-play). Their episode margins are logged as ``cpu_games/margin_mean``.
@@ -90,18 +86,19 @@ class TrainConfig:
     frames: int = 2_000_000
     out: str = "runs/boxing_selfplay"
     frameskip: int = 4
+    obs_type: str = "ram"
     size: int = 84
-    stack: int = 4
-    net: str = "small"
-    num_games: int = 4
-    cpu_games: int = 0
+    stack: int = 2
+    net: str | None = None
+    num_games: int = 2
+    cpu_games: int = 4
     workers: int = 2
     n_steps: int = 128
     batch_size: int = 256
-    n_epochs: int = 4
-    learning_rate: float = 7e-4
-    clip_range: float = 0.1
-    ent_coef: float = 0.01
+    n_epochs: int = 10
+    learning_rate: float = 1e-3
+    clip_range: float = 0.2
+    ent_coef: float = 0.001
     vf_coef: float = 0.5
     gamma: float = 0.99
     gae_lambda: float = 0.95
@@ -122,7 +119,11 @@ class TrainConfig:
 
     def obs_config(self) -> ObsConfig:
         """The observation pipeline of this run."""
-        return ObsConfig.for_game(self.game, self.frameskip, self.size, self.stack)
+        return ObsConfig.for_game(self.game, self.frameskip, self.size, self.stack, self.obs_type)
+
+    def net_name(self) -> str:
+        """The network: ``net``, else ``"mlp"`` for RAM observations and ``"small"`` for screens."""
+        return self.net or ("mlp" if self.obs_type == "ram" else "small")
 
 
 def _video_trigger(every: int) -> Any:
@@ -136,7 +137,7 @@ def _match_vec_env(cfg: TrainConfig, obs_cfg: ObsConfig, vs_cpu: bool) -> Any:
     from mame_zoo.registry import make
     from mame_zoo.single_agent import single_agent_parallel_env
 
-    kwargs = {"frameskip": cfg.frameskip, "max_cycles": cfg.max_cycles, "noop_max": EPISODE_NOOP_MAX,
+    kwargs = {**obs_cfg.env_kwargs(), "max_cycles": cfg.max_cycles, "noop_max": EPISODE_NOOP_MAX,
               **cfg.env_kwargs}
     if cfg.video_every:
         kwargs["render_mode"] = "rgb_array"
@@ -185,7 +186,7 @@ def make_vec_env(cfg: TrainConfig) -> Any:
     # each match a fresh copy (MAME starts at its first reset); workers get equal slices of the interleaved list
     vec = concat_vec_env_list([cpu if vs_cpu else selfplay for vs_cpu in _match_kinds(cfg)], num_cpus=cfg.workers)
     venv = VecMonitor(_as_sb3_vec_env(vec))
-    return _clip_rewards(venv) if cfg.clip_rewards else venv
+    return sign_rewards(venv) if cfg.clip_rewards else venv
 
 
 def _sb3_classes() -> tuple[type, type]:
@@ -261,7 +262,8 @@ def _as_sb3_vec_env(venv: Any) -> Any:
     return _sb3_classes()[0](venv)
 
 
-def _clip_rewards(venv: Any) -> Any:
+def sign_rewards(venv: Any) -> Any:
+    """An SB3 vector env whose rewards are the signs of ``venv``'s (wrap a ``VecMonitor`` to log raw scores)."""
     return _sb3_classes()[1](venv)
 
 
@@ -341,15 +343,29 @@ def _callbacks(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, started_fram
             return True
 
     class Threads(BaseCallback):
-        """Few PyTorch threads while the emulators run, all CPUs while PPO updates (the workers wait then)."""
+        """Few PyTorch threads while the emulators run, all CPUs while PPO updates (the workers wait then); logs
+        the wall time of both phases (``time/rollout_s``: emulation and the policy's actions, ``time/update_s``:
+        PPO's epochs)."""
 
         def _on_training_start(self) -> None:
             self.rollout_threads = torch.get_num_threads()  # train() has applied cfg.torch_threads
+            self.rollout_s = self.update_s = 0.0
+            self.mark: float | None = None
 
         def _on_rollout_start(self) -> None:
+            now = time.perf_counter()
+            if self.mark is not None:
+                self.update_s += now - self.mark
+            self.mark = now
             torch.set_num_threads(self.rollout_threads)
 
         def _on_rollout_end(self) -> None:
+            now = time.perf_counter()
+            if self.mark is not None:
+                self.rollout_s += now - self.mark
+            self.mark = now
+            self.logger.record("time/rollout_s", round(self.rollout_s, 1))
+            self.logger.record("time/update_s", round(self.update_s, 1))
             torch.set_num_threads(update_threads(cfg))
 
         def _on_step(self) -> bool:
@@ -444,10 +460,12 @@ def train(cfg: TrainConfig) -> Path:
     from stable_baselines3.common.utils import LinearSchedule
 
     from mame_zoo.bridge.process import find_mame, version_name
-    from mame_zoo.train.nets import NETS
+    from mame_zoo.train.nets import NET_OBS_TYPE, policy_spec
 
-    if cfg.net not in NETS:
-        raise InvalidOption(f"net must be one of {sorted(NETS)}, got {cfg.net!r}")
+    net = cfg.net_name()
+    if NET_OBS_TYPE.get(net) != cfg.obs_type:
+        choices = sorted(n for n, o in NET_OBS_TYPE.items() if o == cfg.obs_type)
+        raise InvalidOption(f"net {net!r} cannot read {cfg.obs_type!r} observations: choose one of {choices}")
     for name, threads in (("torch_threads", cfg.torch_threads), ("update_threads", cfg.update_threads)):
         if threads is not None and threads < 1:
             raise InvalidOption(f"{name} must be at least 1 (or None for the default), got {threads}")
@@ -477,13 +495,13 @@ def train(cfg: TrainConfig) -> Path:
             model.set_random_seed(cfg.seed)
             started = model.num_timesteps
         else:
-            extractor, extractor_kwargs = NETS[cfg.net]
+            policy_name, policy_kwargs = policy_spec(net)
             model = PPO(
-                "CnnPolicy", venv, learning_rate=LinearSchedule(cfg.learning_rate, 0.0, 1.0), n_steps=cfg.n_steps,
+                policy_name, venv, learning_rate=LinearSchedule(cfg.learning_rate, 0.0, 1.0), n_steps=cfg.n_steps,
                 batch_size=cfg.batch_size, n_epochs=cfg.n_epochs, gamma=cfg.gamma, gae_lambda=cfg.gae_lambda,
                 clip_range=cfg.clip_range, ent_coef=cfg.ent_coef, vf_coef=cfg.vf_coef,
                 max_grad_norm=cfg.max_grad_norm, seed=cfg.seed, device="cpu", verbose=0,
-                policy_kwargs={"features_extractor_class": extractor, "features_extractor_kwargs": extractor_kwargs})
+                policy_kwargs=policy_kwargs)
             started = 0
         formats = ["csv"]
         try:
