@@ -84,8 +84,8 @@ local function reject(kind, message) error(setmetatable({ kind = kind, message =
 
 local function str(s) return spack("<s2", s) end
 
--- Emulated time in seconds; inside a memory tap it is the running CPU's own time, exact to the cycle.
--- the machine's time in seconds, exact inside an instruction (emu.time: machine.time's double without its object)
+-- Emulated time in seconds; inside a memory tap it is the running CPU's own time, exact to the cycle
+-- (emu.time: machine.time's double without building its attotime object).
 local now = emu.time
 local function cycles(seconds) return floor(seconds * cpu_hz + 0.5) end
 
