@@ -135,17 +135,23 @@ def test_cpu_games_train_next_to_self_play(tmp_path: Path, monkeypatch: pytest.M
         TrainConfig,
         checkpoint_frames_per_timestep,
         cpu_env_indices,
+        env_indices,
         frames_per_timestep,
         make_vec_env,
         train,
     )
 
-    cfg = TrainConfig(num_games=1, cpu_games=2, workers=2, max_cycles=40, clip_rewards=False, progress=False,
-                      obs_type="rgb", stack=4,
+    cfg = TrainConfig(num_games=1, cpu_games=2, pool_games=0, workers=2, max_cycles=40, clip_rewards=False,
+                      progress=False, obs_type="rgb", stack=4,
                       n_steps=64, batch_size=64, n_epochs=1, checkpoint_every=10**9, seed=5, frames=1024,
                       out=str(tmp_path / "mixed"))
     assert cpu_env_indices(cfg) == [2, 3]  # self-play first_0, second_0, then the two CPU matches
-    assert cpu_env_indices(TrainConfig(num_games=3, cpu_games=2)) == [2, 5]  # interleaved
+    assert cpu_env_indices(TrainConfig(num_games=3, cpu_games=2, pool_games=0)) == [2, 5]  # interleaved
+    mixed = TrainConfig(num_games=1, cpu_games=3, pool_games=2)  # kinds: self-play, cpu, pool, cpu, pool, cpu
+    assert (env_indices(mixed, "selfplay"), cpu_env_indices(mixed), env_indices(mixed, "pool")) == \
+        ([0, 1], [2, 4, 6], [3, 5])
+    with pytest.raises(ValueError, match="RAM observations"):
+        make_vec_env(TrainConfig(obs_type="rgb", pool_games=1))
     venv = make_vec_env(cfg)
     try:
         assert venv.num_envs == 4
@@ -217,7 +223,7 @@ def test_resume_continues_the_run(run_dir: Path, tmp_path: Path) -> None:
     start = resolve_checkpoint(run_dir / "checkpoints" / "ppo_1024_steps.zip")
     out = tmp_path / "resumed"
     final = train(TrainConfig(frames=FRAMES + 1024, out=str(out), resume=str(start), num_games=1, cpu_games=0,
-                              workers=0, obs_type="rgb", stack=4,
+                              pool_games=0, workers=0, obs_type="rgb", stack=4,
                               n_steps=64, batch_size=64, n_epochs=1, checkpoint_every=10**9, seed=4,
                               progress=False))
     before, after = load_policy(start), load_policy(final)
@@ -367,24 +373,26 @@ def test_random_agent_plays_discrete_and_multi_discrete_spaces() -> None:
 
 def test_ram_recipe_trains_exports_and_plays(tmp_path: Path) -> None:
     """The default recipe's code path: RAM observations (two snapshots + agent indicator) through SuperSuit,
-    equal to the Preprocessor's; an MLP trained on self-play and CPU matches; exported to a NumPy agent that
-    plays the CPU."""
+    equal to the Preprocessor's; an MLP trained on self-play, CPU and pool matches (snapshots joining the pool);
+    exported to a NumPy agent that plays the CPU."""
     from mame_zoo.agents.observation import wrap_parallel
     from mame_zoo.agents.pretrained import load_file
     from mame_zoo.train.evaluate import episode_vs_cpu
     from mame_zoo.train.export import export_agent
     from mame_zoo.train.selfplay import TrainConfig, make_vec_env, train
 
-    cfg = TrainConfig(num_games=1, cpu_games=1, workers=2, n_steps=64, batch_size=64, n_epochs=1, frames=1024,
-                      checkpoint_every=10**9, max_cycles=100, seed=2, progress=False, out=str(tmp_path / "ram"))
+    cfg = TrainConfig(num_games=1, cpu_games=1, pool_games=1, pool_every=256, workers=2, n_steps=64,
+                      batch_size=64, n_epochs=1, frames=1024, checkpoint_every=10**9, max_cycles=100, seed=2,
+                      progress=False, out=str(tmp_path / "ram"))
     assert (cfg.obs_type, cfg.stack, cfg.net_name()) == ("ram", 2, "mlp")
     obs_cfg = cfg.obs_config()
     venv = make_vec_env(cfg)
     try:
         obs = venv.reset()
-        assert obs.shape == (3, 2 * 128 + 2) and obs.dtype == np.float32
+        assert obs.shape == (4, 2 * 128 + 2) and obs.dtype == np.float32
         assert obs.min() >= 0 and obs.max() <= 1
-        assert obs[:, -2:].tolist() == [[1, 0], [0, 1], [1, 0]]  # self-play first_0, second_0; the CPU match
+        assert obs[:3, -2:].tolist() == [[1, 0], [0, 1], [1, 0]]  # self-play first_0, second_0; the CPU match
+        assert obs[3, -2:].sum() == 1  # the pool match: the learner's side, either
         assert not obs[0, :128].any() and obs[0, 128:256].any()  # one snapshot so far: the older one is zeros
     finally:
         venv.close()
@@ -407,9 +415,17 @@ def test_ram_recipe_trains_exports_and_plays(tmp_path: Path) -> None:
     finally:
         env.close()
 
+    stale = tmp_path / "ram" / "pool" / "frames_0000000001.npz"  # an earlier run's snapshot: a fresh run drops it
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"")
     final = train(cfg)
     policy = load_policy(final)
     assert policy.config == obs_cfg
+    # 2 rollouts of 64 steps x 4 envs at 3 frames per timestep: snapshots after 768 and 1536 frames
+    assert sorted(p.name for p in (tmp_path / "ram" / "pool").iterdir()) == \
+        ["frames_0000000768.npz", "frames_0000001536.npz"]
+    with (tmp_path / "ram" / "progress.csv").open() as fh:
+        assert any(r.get("pool_games/margin_mean") for r in csv.DictReader(fh))
     assert type(policy.model.policy.features_extractor).__name__ == "FlattenExtractor"
     bot = load_file(export_agent(final, tmp_path / "agent.npz", {"command": "test"}))
     import gymnasium
@@ -420,3 +436,72 @@ def test_ram_recipe_trains_exports_and_plays(tmp_path: Path) -> None:
     finally:
         cpu.close()
     assert steps == 50 and float(margin).is_integer()
+
+
+def _snapshot_file(path: Path, cfg: ObsConfig, favourite: int, seed: int) -> None:
+    """A pretrained-agent file with random hidden layers whose action layer all but always picks ``favourite``
+    (a hand-made stand-in for a snapshot of a run: the test checks who plays, not how well)."""
+    from mame_zoo.agents.pretrained import FORMAT
+
+    rng = np.random.default_rng(seed)
+    n_in = cfg.stack * 128 + len(cfg.agents)
+    bias = np.full(18, -50.0, np.float32)
+    bias[favourite] = 50.0
+    arrays = {"hidden_0_weight": rng.normal(0, 0.1, (16, n_in)).astype(np.float32),
+              "hidden_0_bias": np.zeros(16, np.float32), "action_weight": np.zeros((18, 16), np.float32),
+              "action_bias": bias}
+    meta = {"format": FORMAT, "game": cfg.game, "obs": cfg.to_dict(), "activation": "tanh", "trained": {}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
+
+
+def test_pool_match_rotates_sides_and_draws_past_opponents(tmp_path: Path) -> None:
+    """A pool match: the learner's side rotates, each reset draws the opponent from random play and the
+    snapshots in the folder then, the opponent acts on its own side's observation, the learner gets its side's
+    observation (indicator included) and reward."""
+    from mame_zoo.agents.observation import wrap_parallel
+    from mame_zoo.games import boxing_v0
+    from mame_zoo.train.opponents import LEARNER, RANDOM, PastOpponentsEnv
+
+    cfg = ObsConfig.for_game("boxing_v0", frameskip=4, stack=2, obs_type="ram")
+    raw = boxing_v0.parallel_env(max_cycles=25, **cfg.env_kwargs())
+    joint: list[tuple[dict, dict]] = []  # (actions, rewards) of every step of the real match
+    original_step = raw.step
+
+    def step(actions: dict) -> tuple:
+        out = original_step(actions)
+        joint.append((dict(actions), dict(out[1])))
+        return out
+
+    raw.step = step  # type: ignore[method-assign]
+    pool = tmp_path / "pool"
+    env = PastOpponentsEnv(wrap_parallel(raw, cfg), pool)
+    try:
+        assert env.possible_agents == [LEARNER] and env.observation_space(LEARNER).shape == (258,)
+        obs, infos = env.reset(seed=4)  # no pool folder yet: random play only
+        assert list(infos[LEARNER]["opponents"].values()) == [RANDOM]
+        _snapshot_file(pool / "frames_0000000100.npz", cfg, favourite=7, seed=1)
+        (pool / "frames_0000000200.npz.part").write_bytes(b"half a file")  # a snapshot being written: ignored
+        sides, drawn = [], []
+        for episode in range(8):
+            if episode:
+                obs, infos = env.reset()
+            side = infos[LEARNER]["side"]
+            other, = (a for a in cfg.agents if a != side)
+            sides.append(side)
+            drawn.append(infos[LEARNER]["opponents"][other])
+            assert obs[LEARNER][-2:].tolist() == [float(a == side) for a in cfg.agents]
+            joint.clear()
+            done = False
+            while not done:
+                obs, rewards, terms, truncs, _ = env.step({LEARNER: 3})
+                done = terms[LEARNER] or truncs[LEARNER]
+                assert rewards[LEARNER] == joint[-1][1][side]
+            assert len(joint) == 25 and env.agents == []
+            assert all(actions[side] == 3 for actions, _ in joint)
+            theirs = {actions[other] for actions, _ in joint}
+            assert theirs == {7} if drawn[-1] == "frames_0000000100.npz" else len(theirs) > 5
+        assert sides == [cfg.agents[(sides[0] == cfg.agents[1]) + k & 1] for k in range(8)]  # alternating
+        assert set(drawn[1:]) == {RANDOM, "frames_0000000100.npz"}
+    finally:
+        env.close()

@@ -113,7 +113,11 @@ class PretrainedAgent:
 
     def logits(self, observation: np.ndarray) -> np.ndarray:
         """The policy's action logits for a raw observation (advances the observation stack)."""
-        x = self._pre(observation)
+        return self.forward(self._pre(observation))
+
+    def forward(self, features: np.ndarray) -> np.ndarray:
+        """The action logits for an observation already through the pipeline (what the network reads)."""
+        x = features
         for weight, bias in self._layers:
             x = self._activation(weight @ x + bias)
         weight, bias = self._action
@@ -122,7 +126,10 @@ class PretrainedAgent:
 
     def act(self, observation: np.ndarray) -> int:
         """The action for this raw observation: sampled from the policy (``deterministic``: its most likely)."""
-        logits = self.logits(observation)
+        return self.choose(self.logits(observation))
+
+    def choose(self, logits: np.ndarray) -> int:
+        """An action from the policy's logits: sampled (``deterministic``: the most likely)."""
         if self.deterministic:
             return int(np.argmax(logits))
         p = np.exp(logits - logits.max())

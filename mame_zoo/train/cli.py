@@ -36,6 +36,13 @@ def env_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     return {"mame": mame} if mame else {}
 
 
+def pool_games(args: argparse.Namespace) -> int:
+    """``--pool-games``, else the default for the observation type (past snapshots play as MLPs: RAM only)."""
+    if args.pool_games is not None:
+        return int(args.pool_games)
+    return _DEFAULTS.pool_games if args.obs == "ram" else 0
+
+
 @friendly
 def _train(args: argparse.Namespace) -> int:
     from mame_zoo.train.selfplay import train
@@ -43,7 +50,7 @@ def _train(args: argparse.Namespace) -> int:
     cfg = TrainConfig(
         game=args.game, frames=args.frames, out=args.out or f"runs/{args.game}_selfplay", frameskip=args.frameskip,
         obs_type=args.obs, size=args.size, stack=args.stack, net=args.net, num_games=args.num_games,
-        cpu_games=args.cpu_games, workers=args.workers,
+        cpu_games=args.cpu_games, pool_games=pool_games(args), pool_every=args.pool_every, workers=args.workers,
         n_steps=args.n_steps, batch_size=args.batch_size, n_epochs=args.epochs, learning_rate=args.lr,
         clip_range=args.clip_range, ent_coef=args.ent_coef, clip_rewards=not args.raw_rewards,
         checkpoint_every=args.checkpoint_every,
@@ -138,7 +145,12 @@ def register(subparsers: Any) -> None:
                    help="network: mlp for RAM (the default there), small (the default for screens) or nature")
     p.add_argument("--num-games", type=int, default=d.num_games, help="self-play matches played in parallel")
     p.add_argument("--cpu-games", type=int, default=d.cpu_games,
-                   help="matches against the built-in CPU played alongside by the same policy (default 0)")
+                   help="matches against the built-in CPU played alongside by the same policy (default %(default)s)")
+    p.add_argument("--pool-games", type=int,
+                   help=f"matches against past snapshots of the policy and random play (default {d.pool_games} "
+                   "with --obs ram; needs it)")
+    p.add_argument("--pool-every", type=int, default=d.pool_every,
+                   help="frames between snapshots joining that pool (default %(default)s)")
     p.add_argument("--workers", type=int, default=d.workers, help="worker processes for the matches (0: none)")
     p.add_argument("--n-steps", type=int, default=d.n_steps, help="PPO rollout length per env")
     p.add_argument("--batch-size", type=int, default=d.batch_size)

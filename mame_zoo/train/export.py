@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from mame_zoo.agents.observation import ObsConfig
 from mame_zoo.agents.pretrained import FORMAT
 from mame_zoo.errors import InvalidOption
 from mame_zoo.train.policy import load_policy
@@ -45,13 +46,22 @@ def export_agent(checkpoint: str | os.PathLike[str], out: str | os.PathLike[str]
     policy = load_policy(checkpoint)
     if policy.config.obs_type != "ram":
         raise InvalidOption(f"{policy.path} observes {policy.config.obs_type!r}; only RAM (MLP) policies export")
-    meta = {"format": FORMAT, "game": policy.config.game, "obs": policy.config.to_dict(), "activation": "tanh",
+    return write_agent(policy.model, policy.config, out, trained)
+
+
+def write_agent(model: Any, config: ObsConfig, out: str | os.PathLike[str],
+                trained: dict[str, Any] | None = None) -> Path:
+    """Write an SB3 MLP policy trained with ``config`` as a pretrained-agent file. The file appears whole or not
+    at all (written beside it, then renamed), so processes reading the folder never see half of one."""
+    meta = {"format": FORMAT, "game": config.game, "obs": config.to_dict(), "activation": "tanh",
             "trained": trained or {}}
+    arrays: dict[str, Any] = {"meta": np.array(json.dumps(meta, sort_keys=True)), **agent_arrays(model)}
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as fh:
-        arrays: dict[str, Any] = {"meta": np.array(json.dumps(meta, sort_keys=True)), **agent_arrays(policy.model)}
+    part = path.with_name(path.name + ".part")
+    with part.open("wb") as fh:
         np.savez_compressed(fh, **arrays)
+    part.replace(path)
     return path
 
 

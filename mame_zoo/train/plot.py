@@ -51,14 +51,15 @@ def evaluate_checkpoints(run_dir: str | os.PathLike[str], episodes: int = 3, see
     return sorted(rows.values(), key=lambda r: int(r["frames"]))
 
 
-def training_cpu_margins(run: Path) -> list[tuple[float, float]]:
-    """(millions of frames, running mean margin) of a run's training matches against the CPU, from its
-    ``progress*.csv`` files: a resumed run keeps the earlier parts, and a part resumed from an earlier
-    checkpoint replaces what the part before it logged after that point."""
+def training_cpu_margins(run: Path, column: str = "cpu_games/margin_mean") -> list[tuple[float, float]]:
+    """(millions of frames, running mean margin) of a run's training matches against the CPU (``column``:
+    another logged margin, e.g. ``pool_games/margin_mean``), from its ``progress*.csv`` files: a resumed run keeps
+    the earlier parts, and a part resumed from an earlier checkpoint replaces what the part before it logged after
+    that point."""
     parts = []  # (first frame, file time, rows): in the order they were run, also when resumed twice from one point
     for path in run.glob("progress*.csv"):
         with path.open() as fh:
-            rows = [(float(r["time/emulated_frames"]) / 1e6, r.get("cpu_games/margin_mean"))
+            rows = [(float(r["time/emulated_frames"]) / 1e6, r.get(column))
                     for r in csv.DictReader(fh) if r.get("time/emulated_frames")]
         if rows:
             parts.append((rows[0][0], path.stat().st_mtime, rows))
@@ -92,6 +93,10 @@ def _draw_run(ax: Any, run: Path, label: str, color: str | None = None) -> None:
     if points:
         ax.plot(*zip(*points), "-", linewidth=1, alpha=0.8, color=color,
                 label=f"{label}training matches vs CPU (last 100 episodes)")
+    pool = training_cpu_margins(run, "pool_games/margin_mean")
+    if pool:
+        ax.plot(*zip(*pool), ":", linewidth=1.2, alpha=0.8, color=color or "tab:orange",
+                label=f"{label}training matches vs past snapshots (last 100; the pool grows)")
 
 
 def plot(run_dir: str | os.PathLike[str], out: str | os.PathLike[str], random_margin: float | None = None,
@@ -117,7 +122,7 @@ def plot(run_dir: str | os.PathLike[str], out: str | os.PathLike[str], random_ma
         ax.axhline(target, color="green", linestyle="-.", alpha=0.5, label=f"target {target:+g}")
     ax.axhline(0, color="black", linewidth=0.5)
     ax.set_xlabel("emulated frames (millions)")
-    ax.set_ylabel("score margin vs built-in CPU")
+    ax.set_ylabel("score margin")
     ax.set_title(title or f"self-play PPO on {run.name}")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")

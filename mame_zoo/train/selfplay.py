@@ -8,11 +8,16 @@ The env stack, built by :func:`make_vec_env`::
       -> concat_vec_envs_v1               (num_games matches in `workers` processes)
       -> VecMonitor -> reward clipping    (episode stats on raw score differences; PPO sees sign(reward))
 
-Every sample of every agent trains the same network; the agent-indicator planes tell it which player it is.
-Optionally (``cpu_games``) the same policy also plays matches against the game's built-in CPU in the same
-vector env, as player 1 with player 1's indicator planes: an anchor that keeps self-play from drifting into
-play that only works against itself. Budgets are in emulated frames (:func:`frames_per_timestep`; SB3 counts
-one timestep per agent per step).
+Every sample of every agent trains the same network; the agent indicator tells it which player it is.
+Beside the self-play matches the same vector env holds two other kinds, one env each:
+
+- ``cpu_games``: matches against the game's built-in CPU, as player 1 with player 1's indicator: an anchor
+  that keeps self-play from drifting into play that only works against itself;
+- ``pool_games``: matches against frozen earlier versions of the policy and random play
+  (:mod:`mame_zoo.train.opponents`; snapshots every ``pool_every`` frames in ``OUT/pool``), the learner's side
+  rotating: what makes strength against past checkpoints rise (:mod:`mame_zoo.train.league`).
+
+Budgets are in emulated frames (:func:`frames_per_timestep`; SB3 counts one timestep per agent per step).
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ if TYPE_CHECKING:
 
 @dataclasses.dataclass
 class TrainConfig:
-    """Settings of a self-play run. Defaults fit a 2-core CPU machine (2 M frames of Boxing take 1.25-1.5 h).
+    """Settings of a self-play run. Defaults fit a 2-core CPU machine (2 M frames of Boxing take about 25 min).
 
     Attributes:
         game: registered multi-agent env, e.g. ``"boxing_v0"``.
@@ -53,7 +58,10 @@ class TrainConfig:
             ``"nature"`` (screens: SB3's NatureCNN); None: ``"mlp"`` for RAM, ``"small"`` for screens.
         num_games: self-play matches played in parallel; PPO sees ``num_games * n_agents`` envs.
         cpu_games: matches against the built-in CPU played alongside them by the same policy (player 1), one
-            env each (0: pure self-play). Their episode margins are logged as ``cpu_games/margin_mean``.
+            env each (0: none). Their episode margins are logged as ``cpu_games/margin_mean``.
+        pool_games: matches against past snapshots of the policy or random play, one env each (0: none; needs
+            RAM observations). The learner's margins are logged as ``pool_games/margin_mean``.
+        pool_every: frames between the snapshots written to ``out/pool`` for those matches.
         workers: worker processes running the matches (0: all in this process).
         n_steps: PPO's rollout length per env.
         batch_size: PPO's minibatch size.
@@ -90,8 +98,10 @@ class TrainConfig:
     size: int = 84
     stack: int = 2
     net: str | None = None
-    num_games: int = 2
+    num_games: int = 1
     cpu_games: int = 4
+    pool_games: int = 2
+    pool_every: int = 100_000
     workers: int = 2
     n_steps: int = 128
     batch_size: int = 256
@@ -130,8 +140,17 @@ def _video_trigger(every: int) -> Any:
     return lambda episode: episode % every == 0
 
 
-def _match_vec_env(cfg: TrainConfig, obs_cfg: ObsConfig, vs_cpu: bool) -> Any:
-    """One match as a SuperSuit vector env: a self-play match (one env per agent) or one against the CPU."""
+#: the kinds of matches in a run's vector env
+SELFPLAY, CPU, POOL = "selfplay", "cpu", "pool"
+
+
+def pool_folder(cfg: TrainConfig) -> Path:
+    """Where a run's snapshots for its pool matches go."""
+    return Path(cfg.out) / "pool"
+
+
+def _match_vec_env(cfg: TrainConfig, obs_cfg: ObsConfig, kind: str) -> Any:
+    """One match as a SuperSuit vector env: self-play (one env per agent), against the CPU, or against the pool."""
     import supersuit as ss
 
     from mame_zoo.registry import make
@@ -141,33 +160,50 @@ def _match_vec_env(cfg: TrainConfig, obs_cfg: ObsConfig, vs_cpu: bool) -> Any:
               **cfg.env_kwargs}
     if cfg.video_every:
         kwargs["render_mode"] = "rgb_array"
-    env = single_agent_parallel_env(obs_cfg.game, **kwargs) if vs_cpu else make(obs_cfg.game, **kwargs)
+    env = single_agent_parallel_env(obs_cfg.game, **kwargs) if kind == CPU else make(obs_cfg.game, **kwargs)
     if cfg.video_every:
         from mame_zoo.record import RecordParallelEpisodes
 
-        env = RecordParallelEpisodes(env, os.path.join(cfg.out, "videos"), name_prefix="cpu" if vs_cpu else "train",
+        prefix = {SELFPLAY: "train"}.get(kind, kind)
+        env = RecordParallelEpisodes(env, os.path.join(cfg.out, "videos"), name_prefix=prefix,
                                      episode_trigger=_video_trigger(cfg.video_every), unique_per_process=True)
-    env = wrap_parallel(env, obs_cfg, as_agent=obs_cfg.agents[0] if vs_cpu else None)
+    env = wrap_parallel(env, obs_cfg, as_agent=obs_cfg.agents[0] if kind == CPU else None)
+    if kind == POOL:
+        from mame_zoo.train.opponents import PastOpponentsEnv
+
+        env = PastOpponentsEnv(env, pool_folder(cfg))
     return ss.pettingzoo_env_to_vec_env_v1(env)
 
 
-def _match_kinds(cfg: TrainConfig) -> list[bool]:
-    """The matches of a run in vector order (True: against the CPU), interleaved so that every worker gets its
-    share of both kinds."""
-    pairs = min(cfg.num_games, cfg.cpu_games)
-    return [k for _ in range(pairs) for k in (False, True)] + [False] * (cfg.num_games - pairs) + \
-        [True] * (cfg.cpu_games - pairs)
+def _match_kinds(cfg: TrainConfig) -> list[str]:
+    """The matches of a run in vector order, the kinds interleaved so that every worker gets its share of each."""
+    left = {SELFPLAY: cfg.num_games, CPU: cfg.cpu_games, POOL: cfg.pool_games}
+    kinds: list[str] = []
+    while any(left.values()):
+        for kind in (SELFPLAY, CPU, POOL):
+            if left[kind]:
+                kinds.append(kind)
+                left[kind] -= 1
+    return kinds
+
+
+def env_indices(cfg: TrainConfig, kind: str) -> list[int]:
+    """Which envs of :func:`make_vec_env`'s vector belong to matches of one kind (a self-play match has one env
+    per agent, the others one)."""
+    n_agents = len(cfg.obs_config().agents)
+    indices: list[int] = []
+    i = 0
+    for k in _match_kinds(cfg):
+        width = n_agents if k == SELFPLAY else 1
+        if k == kind:
+            indices.extend(range(i, i + width))
+        i += width
+    return indices
 
 
 def cpu_env_indices(cfg: TrainConfig) -> list[int]:
-    """Which envs of :func:`make_vec_env`'s vector are the matches against the CPU (the rest are self-play)."""
-    n_agents = len(cfg.obs_config().agents)
-    indices, i = [], 0
-    for vs_cpu in _match_kinds(cfg):
-        if vs_cpu:
-            indices.append(i)
-        i += 1 if vs_cpu else n_agents
-    return indices
+    """Which envs of :func:`make_vec_env`'s vector are the matches against the CPU."""
+    return env_indices(cfg, CPU)
 
 
 def make_vec_env(cfg: TrainConfig) -> Any:
@@ -177,16 +213,26 @@ def make_vec_env(cfg: TrainConfig) -> Any:
 
     from mame_zoo.scale import concat_vec_env_list
 
-    if cfg.num_games < 1 or cfg.cpu_games < 0 or cfg.workers < 0:
-        raise InvalidOption(f"need num_games >= 1, cpu_games >= 0 and workers >= 0, got {cfg.num_games}, "
-                         f"{cfg.cpu_games}, {cfg.workers}")
+    check_matches(cfg)
     obs_cfg = cfg.obs_config()
-    selfplay = _match_vec_env(cfg, obs_cfg, vs_cpu=False)
-    cpu = _match_vec_env(cfg, obs_cfg, vs_cpu=True) if cfg.cpu_games else None
+    kinds = _match_kinds(cfg)
+    matches = {kind: _match_vec_env(cfg, obs_cfg, kind) for kind in set(kinds)}
     # each match a fresh copy (MAME starts at its first reset); workers get equal slices of the interleaved list
-    vec = concat_vec_env_list([cpu if vs_cpu else selfplay for vs_cpu in _match_kinds(cfg)], num_cpus=cfg.workers)
+    vec = concat_vec_env_list([matches[kind] for kind in kinds], num_cpus=cfg.workers)
     venv = VecMonitor(_as_sb3_vec_env(vec))
     return sign_rewards(venv) if cfg.clip_rewards else venv
+
+
+def check_matches(cfg: TrainConfig) -> None:
+    """Raise InvalidOption for match counts a run cannot have."""
+    counts = (cfg.num_games, cfg.cpu_games, cfg.pool_games, cfg.workers)
+    if min(counts) < 0 or not any(counts[:3]):
+        raise InvalidOption(f"num_games, cpu_games, pool_games and workers must be >= 0 and at least one match "
+                            f"kind > 0, got {counts}")
+    if cfg.pool_games and cfg.obs_type != "ram":
+        raise InvalidOption("pool_games needs RAM observations (--obs ram): past snapshots play as NumPy MLPs")
+    if cfg.pool_games and cfg.pool_every < 1:
+        raise InvalidOption(f"pool_every must be at least 1 frame, got {cfg.pool_every}")
 
 
 def _sb3_classes() -> tuple[type, type]:
@@ -267,11 +313,12 @@ def sign_rewards(venv: Any) -> Any:
     return _sb3_classes()[1](venv)
 
 
-def frames_per_timestep(cfg: ObsConfig, num_games: int = 1, cpu_games: int = 0) -> float:
+def frames_per_timestep(cfg: ObsConfig, num_games: int = 1, cpu_games: int = 0, pool_games: int = 0) -> float:
     """Emulated frames per SB3 timestep (one agent's step). Pure self-play: ``frameskip / n_agents``; a step of
     the whole vector emulates ``frameskip`` frames per match and yields one timestep per agent of a self-play
-    match and one per match against the CPU."""
-    return cfg.frameskip * (num_games + cpu_games) / (num_games * len(cfg.agents) + cpu_games)
+    match and one per match against the CPU or the pool."""
+    one_env = cpu_games + pool_games
+    return cfg.frameskip * (num_games + one_env) / (num_games * len(cfg.agents) + one_env)
 
 
 def checkpoint_frames_per_timestep(policy: LoadedPolicy) -> float:
@@ -288,6 +335,7 @@ def _callbacks(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, started_fram
 
     out = Path(cfg.out)
     cpu_envs = set(cpu_env_indices(cfg))
+    pool_envs = set(env_indices(cfg, POOL))
 
     class Progress(BaseCallback):
         """A tqdm bar in emulated frames, with throughput and the latest self-play episode stats."""
@@ -301,6 +349,7 @@ def _callbacks(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, started_fram
             self.last = started_frames
             self.selfplay: deque[tuple[float, int]] = deque(maxlen=100)  # (margin, length) of finished episodes
             self.vs_cpu: deque[float] = deque(maxlen=100)
+            self.vs_pool: deque[float] = deque(maxlen=100)
 
         def _on_step(self) -> bool:
             frames = int(self.num_timesteps * fpt)
@@ -311,6 +360,8 @@ def _callbacks(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, started_fram
                 if episode is not None:
                     if i in cpu_envs:
                         self.vs_cpu.append(float(episode["r"]))
+                    elif i in pool_envs:
+                        self.vs_pool.append(float(episode["r"]))
                     else:
                         self.selfplay.append((float(episode["r"]), int(episode["l"])))
             return True
@@ -326,6 +377,10 @@ def _callbacks(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, started_fram
                 postfix["vs_cpu"] = f"{np.mean(self.vs_cpu):+.1f}"
                 self.logger.record("cpu_games/margin_mean", float(np.mean(self.vs_cpu)))
                 self.logger.record("cpu_games/episodes", len(self.vs_cpu))
+            if self.vs_pool:
+                postfix["vs_pool"] = f"{np.mean(self.vs_pool):+.1f}"
+                self.logger.record("pool_games/margin_mean", float(np.mean(self.vs_pool)))
+                self.logger.record("pool_games/episodes", len(self.vs_pool))
             if postfix:
                 self.bar.set_postfix(postfix, refresh=False)
             self.logger.record("time/emulated_frames", int(self.num_timesteps * fpt))
@@ -371,7 +426,27 @@ def _callbacks(cfg: TrainConfig, obs_cfg: ObsConfig, num_envs: int, started_fram
         def _on_step(self) -> bool:
             return True
 
+    class Snapshots(BaseCallback):
+        """Every ``pool_every`` frames (at the end of a rollout) the policy joins the pool of past opponents."""
+
+        def _on_training_start(self) -> None:
+            self.next = (int(self.num_timesteps * fpt) // cfg.pool_every + 1) * cfg.pool_every
+
+        def _on_rollout_end(self) -> None:
+            from mame_zoo.train.export import write_agent
+
+            frames = int(self.num_timesteps * fpt)
+            if frames >= self.next:
+                write_agent(self.model, obs_cfg, pool_folder(cfg) / f"frames_{frames:010d}.npz",
+                            {"frames": frames})
+                self.next = (frames // cfg.pool_every + 1) * cfg.pool_every
+
+        def _on_step(self) -> bool:
+            return True
+
     callbacks: list[Any] = [Stamp(), Progress(), Threads()]
+    if cfg.pool_games:
+        callbacks.append(Snapshots())
     save_freq = max(1, round(cfg.checkpoint_every / fpt / num_envs))
     callbacks.append(CheckpointCallback(save_freq=save_freq, save_path=os.fspath(out / "checkpoints"),
                                         name_prefix="ppo", verbose=0))
@@ -451,7 +526,8 @@ def train(cfg: TrainConfig) -> Path:
     """Run (or resume) self-play PPO; returns the path of the final model (``out/final.zip``).
 
     Writes to ``cfg.out``: ``config.json``, ``checkpoints/ppo_<timesteps>_steps.zip``, ``progress.csv`` and
-    TensorBoard events (SB3's logger), ``eval.csv`` when ``eval_every`` is set, and ``final.zip``. Resuming
+    TensorBoard events (SB3's logger), ``eval.csv`` when ``eval_every`` is set, ``pool/frames_<n>.npz`` when
+    ``pool_games`` is set (a fresh run empties that folder first), and ``final.zip``. Resuming
     into the same folder keeps the earlier ``progress.csv`` (:func:`keep_earlier_progress`).
     """
     torch, _ = require_train_extra()
@@ -471,6 +547,9 @@ def train(cfg: TrainConfig) -> Path:
             raise InvalidOption(f"{name} must be at least 1 (or None for the default), got {threads}")
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
+    if not cfg.resume:  # a fresh run must not meet the snapshots of an earlier run in this folder
+        for old in pool_folder(cfg).glob("*.npz"):
+            old.unlink()
     obs_cfg = cfg.obs_config()
     if cfg.resume:
         resume_from = resolve_checkpoint(cfg.resume)
@@ -479,7 +558,8 @@ def train(cfg: TrainConfig) -> Path:
         if saved_cfg != obs_cfg:
             raise InvalidOption(f"{resume_from} was trained with {saved_cfg}, this run asks for {obs_cfg}")
         del saved
-    fpt = frames_per_timestep(obs_cfg, cfg.num_games, cfg.cpu_games)
+    check_matches(cfg)
+    fpt = frames_per_timestep(obs_cfg, cfg.num_games, cfg.cpu_games, cfg.pool_games)
     total_timesteps = round(cfg.frames / fpt)
     mame = version_name(find_mame(cfg.env_kwargs.get("mame")))  # emulation differs between MAME versions
     (out / "config.json").write_text(json.dumps({**dataclasses.asdict(cfg), "obs": obs_cfg.to_dict(),
