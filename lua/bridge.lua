@@ -10,11 +10,11 @@ if MAME_ZOO_BRIDGE_LOADED then
 end
 MAME_ZOO_BRIDGE_LOADED = true
 
-local PROTOCOL_VERSION = 3
+local PROTOCOL_VERSION = 4
 
 local OP_STEP, OP_SET_READS, OP_READ, OP_WRITE, OP_FIELD, OP_SPACE = 1, 2, 3, 4, 5, 6
 local OP_INPUTS, OP_SAVE, OP_LOAD, OP_SOFT_RESET, OP_EXIT, OP_MAP = 7, 8, 9, 10, 11, 12
-local OP_SIGNAL, OP_TAP, OP_CHARGE, OP_BUS, OP_RESTART, OP_SCREEN = 13, 14, 15, 16, 17, 18
+local OP_SIGNAL, OP_TAP, OP_CHARGE, OP_BUS, OP_RESTART, OP_SCREEN, OP_EARLY = 13, 14, 15, 16, 17, 18, 19
 local EDGE_FALL, EDGE_RISE = 0, 1
 local BUS_STELLA_6502, BUS_HIGH = 1, 2
 local ST_OK, ST_ERROR, ST_FATAL = 0, 1, 2
@@ -342,6 +342,31 @@ local function install_bus(space_id, first, last, mirror, mask, model)
       else bus = ram(sp:read_u8(pc + 1) + 1) end
       if not bus then return data end
       return (data & keep) | (bus & mask)
+    end)
+  end
+end
+
+-- EARLY: writes of `first`..`last` (and mirrors) take effect from the pixel they happen at. A write tap runs just
+-- before the device's handler: it reads `catch_up` (the device draws up to the beam: the 2600 TIA on a collision
+-- register's read) and sets the register's save item to the written value, so the handler's own drawing, one
+-- colour clock on (MAME's TIA for ENAM0, ENAM1, ENABL), already uses it, as Stella's TIA does.
+local function install_early(space_id, first, last, mirror, catch_up, tag, names)
+  local sp = space_of(space_id)
+  check_range(sp, first, last, mirror, "early write")
+  check_range(sp, catch_up, catch_up, 0, "catch-up read")
+  if #names ~= last - first + 1 then reject(E_REQUEST, "an early write needs one save item per register") end
+  local device = not has_nul(tag) and machine.devices[tag]
+  if not device then reject(E_ADDRESS, "no device '" .. tag .. "'") end
+  local items = {}
+  for i, name in ipairs(names) do
+    local index = not has_nul(name) and device.items[name]
+    if not index then reject(E_ADDRESS, "device '" .. tag .. "' saves no item '" .. name .. "'") end
+    items[i] = emu.item(index)
+  end
+  for _, m in ipairs(mirrored(0, mirror)) do
+    input_taps[#input_taps + 1] = sp:install_write_tap(first | m, last | m, "mame_zoo_early", function(offset, data)
+      sp:read_u8(catch_up)
+      items[(offset & ~mirror) - first + 1]:write(0, data)
     end)
   end
 end
@@ -731,6 +756,13 @@ local function handle(op, body)
     local row_pixels, top, left, colours, tag, first, second, selector, pos = take("<I2I2I2I2s2s2s2s2", body, 1)
     expect_end(body, pos)
     return set_pen_screen(row_pixels, top, left, colours, tag, first, second, selector)
+  elseif op == OP_EARLY then
+    local space_id, first, last, mirror, catch_up, tag, count, pos = take("<I2I4I4I4I4s2B", body, 1)
+    local names = {}
+    for i = 1, count do names[i], pos = take("<s2", body, pos) end
+    expect_end(body, pos)
+    install_early(space_id, first, last, mirror, catch_up, tag, names)
+    return ""
   elseif op == OP_BUS then
     local space_id, first, last, mirror, mask, model, pos = take("<I2I4I4I4BB", body, 1)
     expect_end(body, pos)

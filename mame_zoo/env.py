@@ -87,7 +87,7 @@ def driven_fields(game: Game, controller: Controller) -> set[Input]:
 def use_frame_signal(bridge: Bridge, game: Game, fields: Mapping[Input, int]) -> None:
     """Step ``bridge`` on ``game``'s own frame, if it declares one (``Game.frame_signal``), with the taps of
     ``fields`` (input -> field id) installed so the game reads each step's inputs at once (digital inputs, and
-    charging ones as the reference times them), and the game's bus taps."""
+    charging ones as the reference times them), and the game's bus taps and early writes."""
     if game.frame_signal is None:
         return
     set_frame_signal(bridge, game)
@@ -103,6 +103,9 @@ def use_frame_signal(bridge: Bridge, game: Game, fields: Mapping[Input, int]) ->
     for bus in game.bus_taps:
         bridge.tap_bus(bridge.space(bus.device, bus.space).id, bus.first, bus.last, bus.mask,
                        BusModel[bus.model.upper()], mirror=bus.mirror)
+    for early in game.early_writes:
+        bridge.tap_early(bridge.space(early.device, early.space).id, early.first, early.last, early.catch_up,
+                         early.item_device, early.items, mirror=early.mirror)
 
 
 def use_screen(bridge: Bridge, game: Game) -> None:
@@ -307,7 +310,8 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
         settings = game.settings()
         key.update(repr((game.env_name, bridge.hello.mame_version, machine.system, settings, tuple(game.start),
                          self.obs_type == "ram", game.frame_signal, sorted(game.input_taps.items()),
-                         sorted(game.charge_taps.items()), game.bus_taps, game.power_on, game.single_agent,
+                         sorted(game.charge_taps.items()), game.bus_taps, game.early_writes, game.power_on,
+                         game.single_agent,
                          seed)).encode())
         state_files = [op.path for op in game.start if isinstance(op, LoadState)]
         for path in [*machine.media.values(), *_romset_files(machine), *state_files]:

@@ -106,10 +106,9 @@ CAUSES = {
                     "Video Olympics' 0x82 differs in bit 7 for one frame (Foozpong seed 1: step 2794, 0 in MAME, "
                     "128 in ALE), where a paddle read falls on the charge boundary; events agree; not isolated "
                     "yet"),
-    "combat_tank_v0": "once in a whole match, a tank's bounce off a wall or a hit registers one or two frames later "
-                      "in MAME than in ALE (0x97-0xB2, 0xD4 change a step later): the two TIAs' collision latches "
-                      "differ in a corner case; not isolated further",
-    "ice_hockey_v0 single": "not isolated yet: RAM first differs at step 5696 of one 13000-step match (seed 3)",
+    "ice_hockey_v0 single": "at step 5696 of one 13000-step match (seed 3) ALE's frame counters (0x84, 0xAF) stand "
+                            "still for a step while MAME's game frame is an ordinary one; neither Stella's scanline "
+                            "limit, its one-line VSYNC rule nor its collision window changes it; not isolated further",
 }
 
 

@@ -109,6 +109,25 @@ def test_combat_tank_to_the_clock_is_identical(mame_binary: str) -> None:
     assert_identical("combat_tank random", mame, ale)
 
 
+def test_missiles_switch_on_at_stellas_pixel(mame_binary: str) -> None:
+    """Combat's scripted log of seed 4: a missile bounces off a wall at step 2683 in ALE. Without the machine's
+    early writes (ENAM0/ENAM1/ENABL applied at the write's own pixel, as Stella's TIA does) MAME's missile starts a
+    line later and the bounce registers a frame later; with them the log is identical."""
+    import dataclasses
+
+    from mame_zoo.games import combat_tank_v0
+
+    log = ref.sweep_log(TWO, 18, 40000, 4)[:2700]  # the report's whole-match log (scripts/fidelity_report.py)
+    ale = ref.play(ref.ale_env("combat_tank_v0"), log, seed=4)
+    exact = ref.play(ref.mame_env("combat_tank_v0"), log, seed=4)
+    assert_identical("combat_tank scripted, seed 4", exact, ale)
+    game = combat_tank_v0.GAME
+    assert game.early_writes
+    late = ref.play(ref.mame_env("combat_tank_v0", dataclasses.replace(game, early_writes=())), log, seed=4)
+    rows, _ = (late.ram != ale.ram).nonzero()
+    assert rows.size and int(rows[0]) - 1 == 2683, ref.describe("without early writes", late, ale)
+
+
 # --- the rest of PettingZoo's suite ------------------------------------------------------------------------
 #: env -> (agents, actions, steps, seed, settings): identical to Multi-Agent-ALE (docs/fidelity.md)
 IDENTICAL: dict[str, tuple] = {

@@ -145,3 +145,20 @@ def test_a_bad_pen_screen_is_refused(mame_binary: str) -> None:
         bridge.set_screen(*good)
         frame = bridge.step(1).frame
         assert frame is not None and frame.shape == (223, 176, 3)
+
+
+def test_a_bad_early_write_is_refused(mame_binary: str) -> None:
+    """EARLY names a device's save items per register: a wrong device, item or count is refused by name, and the
+    machine's own set is accepted (what it changes is measured against ALE in test_fidelity_ale)."""
+    assert not atari2600("a2600").early  # only where a game asks: the taps cost
+    (early,) = atari2600("a2600", early=True).early
+    with Bridge(MachineConfig("a2600", {"cart": atari_rom("combat")}), mame=mame_binary) as bridge:
+        space = bridge.space().id
+        good = (space, early.first, early.last, early.catch_up, early.item_device, early.items)
+        for bad, error in (((*good[:4], ":nodevice", good[5]), AddressError),
+                           ((*good[:5], ("0/ENAM0", "0/ENAM1", "0/nothing")), AddressError),
+                           ((*good[:5], good[5][:2]), MameZooError)):  # one item short
+            with pytest.raises(error):
+                bridge.tap_early(*bad, mirror=early.mirror)
+        bridge.tap_early(*good, mirror=early.mirror)
+        assert bridge.step(2).frame is not None

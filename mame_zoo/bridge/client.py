@@ -37,6 +37,7 @@ from mame_zoo.bridge.diagnose import exit_error, log_tail, rom_mismatch
 from mame_zoo.bridge.protocol import (
     BUS_SPEC,
     CHARGE_SPEC,
+    EARLY_SPEC,
     HEADER,
     MAX_BODY,
     PIXELS_HEAD,
@@ -634,6 +635,21 @@ class Bridge:
         except (struct.error, TypeError, ValueError, OverflowError) as exc:
             raise InvalidOption(f"bad bus tap (space {space_id!r}, range {first!r}-{last!r}): {exc}") from None
         self._request(Op.BUS, body)
+
+    def tap_early(self, space_id: int, first: int, last: int, catch_up: int, device: str, items: Sequence[str],
+                  mirror: int = 0) -> None:
+        """Make writes of ``first``..``last`` (and mirrors) take effect from the pixel they happen at: before
+        MAME's handler runs, the bridge reads ``catch_up`` (a read that brings ``device`` up to the beam: the
+        2600 TIA's collision registers) and sets the device's save item for that register (``items``, one per
+        register) to the written value. The reference applies the 2600 TIA's ENAM0, ENAM1 and ENABL at once,
+        MAME's TIA one colour clock later."""
+        try:
+            body = EARLY_SPEC.pack(space_id, first, last, mirror, catch_up) + pack_str(device) \
+                + bytes([len(items)]) + b"".join(pack_str(i) for i in items)
+        except (struct.error, TypeError, ValueError, OverflowError) as exc:
+            raise InvalidOption(f"bad early write (space {space_id!r}, range {first!r}-{last!r}, device {device!r}): "
+                                f"{exc}") from None
+        self._request(Op.EARLY, body)
 
     def set_screen(self, device: str, buffers: tuple[str, str], selector: str, row_pixels: int, top: int, left: int,
                    colours: int) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 
 from mame_zoo.errors import InvalidOption, OptionTypeError
 
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 
 HEADER = struct.Struct("<IIB")  # body length, sequence number, opcode (request) / status (reply)
 
@@ -46,6 +46,7 @@ class Op(enum.IntEnum):
     BUS = 16
     RESTART = 17
     SCREEN = 18
+    EARLY = 19
 
 
 class Status(enum.IntEnum):
@@ -105,6 +106,10 @@ RESTART_SPEC = struct.Struct("<HIIIIIIIBIB")
 #: SCREEN: pixels per row, the first row and column of the screen's visible area in the bitmap, the palette's
 #: colours to send; then str device, str first buffer, str second buffer, str selector (save items)
 SCREEN_SPEC = struct.Struct("<HHHH")
+
+#: EARLY: space id, first and last address, mirror bits, the address whose read brings the device up to the beam;
+#: then str device, u8 count and a str save item per register
+EARLY_SPEC = struct.Struct("<HIIII")
 
 #: the bridge's timing state beside a save state: ``<state path>`` + this suffix (lua/bridge.lua's TIMELINE_SUFFIX)
 TIMELINE_SUFFIX = ".mame_zoo"

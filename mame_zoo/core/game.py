@@ -16,6 +16,7 @@ import gymnasium
 from mame_zoo.core.ops import (
     BusTap,
     ChargeTap,
+    EarlyWrite,
     FrameOutcome,
     FrameSignal,
     Input,
@@ -176,6 +177,8 @@ class Game(abc.ABC):
     #: charging inputs (paddle pots) read as the reference times them; bus bits the reference fills otherwise
     charge_taps: Mapping[Input, ChargeTap] = MappingProxyType({})
     bus_taps: tuple[BusTap, ...] = ()
+    #: register writes the reference applies a pixel earlier than MAME's device
+    early_writes: tuple[EarlyWrite, ...] = ()
     #: where the frames come from (None: MAME's screen)
     pen_screen: PenScreen | None = None
     #: how the reference powers the machine on (None: as MAME does)

@@ -122,6 +122,31 @@ class BusTap:
 
 
 @dataclass(frozen=True)
+class EarlyWrite:
+    """Writes of ``first``..``last`` (or their ``mirror`` addresses) that the reference applies from the pixel
+    they happen at, where MAME's device applies them one pixel later: the bridge brings the device up to the
+    beam (a read of ``catch_up``, on which it draws up to the current pixel) and sets its save items ``items``
+    (one per register, in address order) to the written value just before MAME's own handler runs. The 2600's
+    ENAM0, ENAM1 and ENABL: Stella's TIA applies them at once, MAME's one colour clock later, so a missile or
+    the ball at the pixel of its enabling write appears a line earlier in Stella (and collides a frame
+    earlier, in Combat)."""
+
+    first: int
+    last: int
+    catch_up: int
+    item_device: str
+    items: tuple[str, ...]
+    mirror: int = 0
+    device: str = ":maincpu"
+    space: str = "program"
+
+    def __post_init__(self) -> None:
+        if len(self.items) != self.last - self.first + 1:
+            raise InvalidGameSpec(f"an early write needs one save item per register ({self.last - self.first + 1}), "
+                                  f"got {len(self.items)}")
+
+
+@dataclass(frozen=True)
 class PenScreen:
     """A screen taken from a device's own double-buffered indexed bitmap (save items ``buffers``, u16 pens,
     ``row_pixels`` a row; save item ``selector`` names the buffer being drawn) rather than MAME's screen, which

@@ -19,6 +19,7 @@ from mame_zoo.core.game import PowerOn, RestartSpec
 from mame_zoo.core.ops import (
     BusTap,
     ChargeTap,
+    EarlyWrite,
     FrameLimit,
     FrameSignal,
     Input,
@@ -94,6 +95,10 @@ def stella_paddle_cycles(resistance: int) -> int:
 #: game made outputs (Combat writes its clock to bit 4 after a match); bits 2, 4 and 5 have no switch (1)
 _BUS_2600 = (BusTap(0x00, 0x0F, 0x3F, mirror=_TIA_READ_MIRROR),
              BusTap(_SWCHB, _SWCHB, 0x34, mirror=_RIOT_MIRROR, model="high"))
+
+#: ENAM0, ENAM1 and ENABL take effect on the pixel of their write in Stella's TIA (its poke delay table: 0), one
+#: colour clock later in MAME's (tia.cpp: 1); a read of CXM0P makes MAME's TIA draw up to the beam
+_EARLY_2600 = (EarlyWrite(0x1D, 0x1F, 0x00, ":tia_video", ("0/ENAM0", "0/ENAM1", "0/ENABL"), mirror=_TIA_WRITE_MIRROR),)
 
 #: MAME's 2600 screen: the TIA draws each frame into one of two bitmaps of 228 u16 pens a row (its colour registers'
 #: value / 2, as Stella indexes its palette), from the VSYNC line on, and MAME's screen shows the last two blended
@@ -174,30 +179,35 @@ class StellaPowerOn(PowerOn):
 @dataclass(frozen=True)
 class MachineModel:
     """Everything a built-in machine gives a game file: its frame signal, input taps (digital and charging),
-    bus taps, where its frames come from, and its power-on model."""
+    bus taps, writes applied a pixel earlier, where its frames come from, and its power-on model."""
 
     signal: FrameSignal
     taps: Mapping[Input, InputTap]
     charges: Mapping[Input, ChargeTap]
     bus: tuple[BusTap, ...]
+    early: tuple[EarlyWrite, ...]
     screen: PenScreen | None
     power_on: PowerOn | None
 
 
-def atari2600(system: str, display: str | None = None, limit_in_play: bool = False) -> MachineModel:
+def atari2600(system: str, display: str | None = None, limit_in_play: bool = False,
+              early: bool = False) -> MachineModel:
     """The Atari 2600 as Stella (ALE) runs it, on MAME's ``system`` (``a2600`` or ``a2600p``). ``display`` is the
     cartridge's display format when Stella's properties fix it (no format detection at power-on): "NTSC" or
-    "PAL"; None: detected (a PAL machine's games as PAL)."""
+    "PAL"; None: detected (a PAL machine's games as PAL). ``limit_in_play``: watch Stella's scanline limit in play
+    too; ``early``: apply ENAM0, ENAM1 and ENABL from the pixel of their write, as Stella (both tap every write of
+    their registers, which costs: only for the games that need them)."""
     clock = CPU_HZ[system]
     lines = STELLA_LINES[display or ("PAL" if system.endswith("p") else "NTSC")]
     limit = FrameLimit(lines, LINE_CYCLES, 0x00, 0x3F, _TIA_WRITE_MIRROR, in_play=limit_in_play,
                        detect_lines=STELLA_LINES["NTSC"])
     signal = FrameSignal(0x00, 0x02, "fall", _TIA_WRITE_MIRROR, limit=limit, clock_hz=clock)
-    return MachineModel(signal, _taps_2600(), _pots_2600(clock), _BUS_2600, _tia_screen(system),
+    return MachineModel(signal, _taps_2600(), _pots_2600(clock), _BUS_2600, _EARLY_2600 if early else (),
+                        _tia_screen(system),
                         StellaPowerOn(detect=display is None))
 
 
-#: the built-in machines: name -> model factory (system, display format, limit in play)
+#: the built-in machines: name -> model factory (system, display format, limit in play, early writes)
 MACHINES = {"atari2600": atari2600}
 
 __all__ = ["CPU_HZ", "MACHINES", "POTS", "STELLA_LINES", "MachineModel", "StellaPowerOn", "atari2600",

@@ -19,6 +19,7 @@ from mame_zoo.core.game import Controller, Game, PowerOn, Rules
 from mame_zoo.core.ops import (
     BusTap,
     ChargeTap,
+    EarlyWrite,
     FrameSignal,
     Input,
     InputTap,
@@ -91,6 +92,7 @@ class DeclarativeGame(Game):
     input_taps: Mapping[Input, InputTap] = field(default_factory=dict)
     charge_taps: Mapping[Input, ChargeTap] = field(default_factory=dict)
     bus_taps: tuple[BusTap, ...] = ()
+    early_writes: tuple[EarlyWrite, ...] = ()
     pen_screen: PenScreen | None = None
     power_on: PowerOn | None = None
     table: tuple[tuple[str, frozenset[str]], ...] = ()
