@@ -417,6 +417,10 @@ local function install_charge(field_id, space_id, address, mirror, mask, trigger
   end
 end
 
+-- SCREEN: the frame comes from a device's own double-buffered indexed bitmap (save items): the buffer the
+-- selector does not name is the last complete frame, sent as whole rows of u16 palette indices
+local pen_screen = nil
+
 -- SCREEN: take frames from `tag`'s bitmap, save items `first` and `second` (u16 palette indices, `row_pixels` a
 -- row) of which `selector` (0 or 1) names the one being drawn; the screen's visible area starts at row `top`,
 -- column `left`. Replies with the device palette's first `colours` colours (u32 A,R,G,B each).
@@ -847,9 +851,6 @@ local function hello()
   send(0, ST_OK, body)
 end
 
--- SCREEN: the frame comes from a device's own double-buffered indexed bitmap (save items): the buffer the
--- selector does not name is the last complete frame, sent as whole rows of u16 palette indices
-local pen_screen = nil
 
 -- The screen: the last frame, and its width, height and format. From MAME's screen, as drawn so far: at MAME's
 -- frame end it is the frame just finished; at a game's own signal MAME has not copied the game's last frame to its
