@@ -64,6 +64,7 @@ local later_n, later_i = 0, 1
 -- frame end).
 local signal_taps = nil       -- the installed write taps (kept referenced: a collected tap is removed)
 local signal_level = false
+local opposite_at = nil         -- when the signal's bit last changed the other way (the 2600: VSYNC switched on)
 local signal_longest = 0      -- a frame also ends at this many MAME frame ends without the signal (0: never)
 local since_signal = 0        -- MAME frame ends since the last frame end
 local limit_taps = nil        -- SIGNAL's length limit: write taps ending a frame that has run too many lines
@@ -418,13 +419,17 @@ local function install_charge(field_id, space_id, address, mirror, mask, trigger
 end
 
 -- SCREEN: the frame comes from a device's own double-buffered indexed bitmap (save items): the buffer the
--- selector does not name is the last complete frame, sent as whole rows of u16 palette indices
+-- selector does not name is the last complete frame, sent as whole rows of u16 palette indices. With a frame
+-- signal and rows of `row_cycles` CPU cycles, its rows follow the frame's signal: the device starts a bitmap at
+-- the signal's opposite edge, so the frame's signal fell `rows` rows into it (frame_rows: the frame being drawn,
+-- done_rows: the complete one)
 local pen_screen = nil
+local frame_rows, done_rows = 0, 0
 
--- SCREEN: take frames from `tag`'s bitmap, save items `first` and `second` (u16 palette indices, `row_pixels` a
+-- SCREEN: take frames of `height` rows (0: the screen's) from `tag`'s bitmap, save items `first` and `second` (u16 palette indices, `row_pixels` a
 -- row) of which `selector` (0 or 1) names the one being drawn; the screen's visible area starts at row `top`,
 -- column `left`. Replies with the device palette's first `colours` colours (u32 A,R,G,B each).
-local function set_pen_screen(row_pixels, top, left, colours, tag, first, second, selector)
+local function set_pen_screen(row_pixels, top, left, colours, row_cycles, height, tag, first, second, selector)
   if not screen then reject(E_REQUEST, "the machine has no screen") end
   local device = not has_nul(tag) and machine.devices[tag]
   if not device then reject(E_ADDRESS, "no device '" .. tag .. "'") end
@@ -439,7 +444,8 @@ local function set_pen_screen(row_pixels, top, left, colours, tag, first, second
     return emu.item(index)
   end
   local buffers, sel = { item(first), item(second) }, item(selector)
-  local rows = top + screen.height
+  height = height > 0 and height or screen.height
+  local rows = top + height
   if row_pixels < left + screen.width then
     reject(E_REQUEST, "rows of " .. row_pixels .. " pixels are narrower than the screen")
   end
@@ -448,8 +454,8 @@ local function set_pen_screen(row_pixels, top, left, colours, tag, first, second
       reject(E_REQUEST, "save items '" .. first .. "' and '" .. second .. "' are not " .. rows .. " rows of u16 pens")
     end
   end
-  pen_screen = { buffers = buffers, selector = sel, row_pixels = row_pixels, offset = top * row_pixels * 2,
-                 bytes = screen.height * row_pixels * 2 }
+  pen_screen = { buffers = buffers, selector = sel, row_pixels = row_pixels, top = top, row_cycles = row_cycles,
+                 height = height, last_top = buffers[1].count // row_pixels - height, bytes = height * row_pixels * 2 }
   local out = { spack("<I2", colours) }
   for i = 0, colours - 1 do out[#out + 1] = spack("<I4", palette:pen_color(i)) end
   return table.concat(out)
@@ -582,6 +588,7 @@ local TIMELINE_SUFFIX = ".mame_zoo"
 local function write_timeline(path)
   local lines = { string.format("frame %.17g %.17g %.17g %d %d", frame_start, last_end, line_origin,
     signal_level and 1 or 0, since_signal) }
+  lines[#lines + 1] = string.format("rows %.17g %d %d", opposite_at or -1, frame_rows, done_rows)
   for key, t in pairs(triggers) do
     lines[#lines + 1] = string.format("trigger %s %d %.17g", key, t.level and 1 or 0, t.release)
   end
@@ -608,6 +615,9 @@ local function read_timeline(path)
     if kind == "frame" then
       frame_start, last_end, line_origin = tonumber(a), tonumber(b), tonumber(c)
       signal_level, since_signal = d == "1", tonumber(e)
+    elseif kind == "rows" then
+      opposite_at, frame_rows, done_rows = tonumber(a), tonumber(b), tonumber(c)
+      if opposite_at < 0 then opposite_at = nil end
     elseif kind == "trigger" and triggers[a] then
       triggers[a].level, triggers[a].release = b == "1", tonumber(c)
     elseif kind == "timer" and restart then
@@ -717,7 +727,9 @@ local function handle(op, body)
         local level = data & mask ~= 0
         local was = signal_level
         signal_level = level
-        if was ~= level and level == (edge == EDGE_RISE) then on_signal() end
+        if was ~= level then
+          if level == (edge == EDGE_RISE) then on_signal() else opposite_at = now() end
+        end
       end)
     end
     if signal_taps then for _, t in ipairs(signal_taps) do t:remove() end end
@@ -757,9 +769,10 @@ local function handle(op, body)
       device_tag, item_name)
     return ""
   elseif op == OP_SCREEN then
-    local row_pixels, top, left, colours, tag, first, second, selector, pos = take("<I2I2I2I2s2s2s2s2", body, 1)
+    local row_pixels, top, left, colours, row_cycles, height, tag, first, second, selector, pos =
+      take("<I2I2I2I2I2I2s2s2s2s2", body, 1)
     expect_end(body, pos)
-    return set_pen_screen(row_pixels, top, left, colours, tag, first, second, selector)
+    return set_pen_screen(row_pixels, top, left, colours, row_cycles, height, tag, first, second, selector)
   elseif op == OP_EARLY then
     local space_id, first, last, mirror, catch_up, tag, count, pos = take("<I2I4I4I4I4s2B", body, 1)
     local names = {}
@@ -861,7 +874,9 @@ local function pixels(at_signal)
   local ps = pen_screen
   if ps then
     local done = ps.buffers[ps.selector:read(0) == 0 and 2 or 1]
-    return done:read_block(ps.offset, ps.bytes), ps.row_pixels, screen.height, PX_PEN16
+    local top = ps.top
+    if ps.row_cycles > 0 and signal_taps then top = math.min(top + done_rows, ps.last_top) end
+    return done:read_block(top * ps.row_pixels * 2, ps.bytes), ps.row_pixels, ps.height, PX_PEN16
   end
   if at_signal then
     refreshing = true
@@ -945,6 +960,12 @@ end
 on_signal = function()
   local t = now()
   if t == last_end then return end -- the write that ended a frame by the length limit
+  local ps = pen_screen
+  if ps and ps.row_cycles > 0 then
+    local n = ps.row_cycles
+    done_rows = frame_rows
+    frame_rows = opposite_at and cycles(t - line_origin) // n - cycles(opposite_at - line_origin) // n or 0
+  end
   new_frame(t)
   end_frame_guarded(true)
 end

@@ -112,7 +112,8 @@ def use_screen(bridge: Bridge, game: Game) -> None:
     """Take ``game``'s frames from its device's own bitmap, if the game says where (``Game.pen_screen``)."""
     s = game.pen_screen
     if s is not None:
-        bridge.set_screen(s.device, s.buffers, s.selector, s.row_pixels, s.top, s.left, s.colours)
+        bridge.set_screen(s.device, s.buffers, s.selector, s.row_pixels, s.top, s.left, s.colours, s.row_cycles,
+                          s.rows)
 
 
 class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzoo ships no types: ParallelEnv is Any

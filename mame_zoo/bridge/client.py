@@ -652,15 +652,19 @@ class Bridge:
         self._request(Op.EARLY, body)
 
     def set_screen(self, device: str, buffers: tuple[str, str], selector: str, row_pixels: int, top: int, left: int,
-                   colours: int) -> None:
+                   colours: int, row_cycles: int = 0, rows: int = 0) -> None:
         """Take every later frame from ``device``'s own indexed bitmap instead of MAME's screen: two save items
         (``buffers``, u16 palette indices, ``row_pixels`` a row) of which save item ``selector`` (0 or 1) names
         the one being drawn, so the other holds the last complete frame; the screen's visible area starts at
         ``top``, ``left`` there. The device's palette gives the colours of pens 0 to ``colours`` - 1. MAME's own
         screen blends a frame with the one before where a device draws that way (the 2600's TIA); the bitmap is
-        the frame alone, and needs no screen update at a game's own signal."""
+        the frame alone, and needs no screen update at a game's own signal. With a frame signal (:meth:`set_signal`)
+        and ``row_cycles`` > 0 (CPU cycles a row), the rows follow the signal: the device starts a bitmap where the
+        signal's bit changes the other way (the 2600's TIA at VSYNC on), and the visible area starts ``top`` rows
+        below the row where the frame's signal came (VSYNC off, where Stella's frame starts), however many rows
+        apart the two were. ``rows`` > 0: frames of that many rows instead of the screen's height."""
         try:
-            body = SCREEN_SPEC.pack(row_pixels, top, left, colours) + b"".join(
+            body = SCREEN_SPEC.pack(row_pixels, top, left, colours, row_cycles, rows) + b"".join(
                 pack_str(s) for s in (device, *buffers, selector))
         except (struct.error, TypeError, ValueError) as exc:
             raise InvalidOption(f"bad screen source ({device!r}, {buffers!r}, {selector!r}): {exc}") from None

@@ -104,8 +104,9 @@ BUS_SPEC = struct.Struct("<HIIIBB")
 RESTART_SPEC = struct.Struct("<HIIIIIIIBIB")
 
 #: SCREEN: pixels per row, the first row and column of the screen's visible area in the bitmap, the palette's
-#: colours to send; then str device, str first buffer, str second buffer, str selector (save items)
-SCREEN_SPEC = struct.Struct("<HHHH")
+#: colours to send, CPU cycles per row (0: rows do not follow the frame signal), rows to send (0: the screen's
+#: height); then str device, str first buffer, str second buffer, str selector (save items)
+SCREEN_SPEC = struct.Struct("<HHHHHH")
 
 #: EARLY: space id, first and last address, mirror bits, the address whose read brings the device up to the beam;
 #: then str device, u8 count and a str save item per register

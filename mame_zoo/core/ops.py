@@ -151,7 +151,9 @@ class PenScreen:
     """A screen taken from a device's own double-buffered indexed bitmap (save items ``buffers``, u16 pens,
     ``row_pixels`` a row; save item ``selector`` names the buffer being drawn) rather than MAME's screen, which
     blends a frame with the one before it (the 2600's TIA). MAME's visible area starts at row ``top``, column
-    ``left`` there; the device's palette gives the first ``colours`` pens' colours."""
+    ``left`` there; the device's palette gives the first ``colours`` pens' colours. ``row_cycles`` > 0 (CPU
+    cycles a row, with a frame signal): ``top`` counts from the row of the frame's signal instead of the
+    bitmap's first row (``Bridge.set_screen``); ``rows`` > 0: frames of that many rows, not MAME's screen's."""
 
     device: str
     buffers: tuple[str, str]
@@ -160,6 +162,8 @@ class PenScreen:
     top: int
     left: int
     colours: int
+    row_cycles: int = 0
+    rows: int = 0
 
 
 def bcd(value: int) -> int:

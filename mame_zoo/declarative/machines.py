@@ -101,15 +101,19 @@ _BUS_2600 = (BusTap(0x00, 0x0F, 0x3F, mirror=_TIA_READ_MIRROR),
 _EARLY_2600 = (EarlyWrite(0x1D, 0x1F, 0x00, ":tia_video", ("0/ENAM0", "0/ENAM1", "0/ENABL"), mirror=_TIA_WRITE_MIRROR),)
 
 #: MAME's 2600 screen: the TIA draws each frame into one of two bitmaps of 228 u16 pens a row (its colour registers'
-#: value / 2, as Stella indexes its palette), from the VSYNC line on, and MAME's screen shows the last two blended
-#: (tia.cpp). The visible area of MAME's screens starts at column 26 and row 24 (NTSC) or 32 (PAL) (a2600.cpp).
+#: value / 2, as Stella indexes its palette), from the line VSYNC switches on, and MAME's screen shows the last two
+#: blended (tia.cpp). Stella's frame starts at the line VSYNC switches off, so the rows follow that line: MAME's
+#: visible area (column 26, row 24 NTSC / 32 PAL, a2600.cpp) is rows 21 / 29 below it where VSYNC takes 3 lines.
+#: Stella's PAL pictures reach further down than MAME's PAL screen (Combat: lines 39-294 after VSYNC off, where MAME
+#: shows 29-287), so PAL frames carry 266 rows.
 _TIA_ROW_PIXELS, _TIA_PENS, _VISIBLE_LEFT = 228, 128, 26
-_VISIBLE_TOP = {"a2600": 24, "a2600p": 32}
+_TOP_AFTER_VSYNC, _TIA_ROWS = {"a2600": 21, "a2600p": 29}, {"a2600": 0, "a2600p": 266}
 
 
 def _tia_screen(system: str) -> PenScreen:
     return PenScreen(":tia_video", ("0/helper[0]", "0/helper[1]"), "0/current_bitmap", _TIA_ROW_PIXELS,
-                     _VISIBLE_TOP[system], _VISIBLE_LEFT, _TIA_PENS)
+                     _TOP_AFTER_VSYNC[system], _VISIBLE_LEFT, _TIA_PENS, row_cycles=LINE_CYCLES,
+                     rows=_TIA_ROWS[system])
 
 
 #: ALE's system random seed for the emulator (ale-py's ``system_random_seed``, default 4753849)
