@@ -20,7 +20,7 @@ from pettingzoo.utils.conversions import parallel_to_aec
 
 from mame_zoo.bridge import Agg, Bridge, MachineConfig, ReadSpec
 from mame_zoo.bridge.process import find_mame, version_name
-from mame_zoo.bridge.protocol import TIMELINE_SUFFIX, TYPES, BusModel
+from mame_zoo.bridge.protocol import PROTOCOL_VERSION, TIMELINE_SUFFIX, TYPES, BusModel
 from mame_zoo.core.game import Controller, Game, Rules
 from mame_zoo.core.ops import Hold, Input, LoadState, PressUntil, Var
 from mame_zoo.errors import InvalidAction, InvalidOption, MameZooError, ResetNeeded, StateError
@@ -309,10 +309,10 @@ class MameParallelEnv(ParallelEnv, EzPickle):  # type: ignore[misc]  # pettingzo
         game = self.game
         key = hashlib.sha1()
         settings = game.settings()
-        key.update(repr((game.env_name, bridge.hello.mame_version, machine.system, settings, tuple(game.start),
-                         self.obs_type == "ram", game.frame_signal, sorted(game.input_taps.items()),
-                         sorted(game.charge_taps.items()), game.bus_taps, game.early_writes, game.power_on,
-                         game.single_agent,
+        key.update(repr((PROTOCOL_VERSION, game.env_name, bridge.hello.mame_version, machine.system, settings,
+                         tuple(game.start), self.obs_type == "ram", game.frame_signal,
+                         sorted(game.input_taps.items()), sorted(game.charge_taps.items()), game.bus_taps,
+                         game.early_writes, game.pen_screen, game.power_on, game.single_agent,
                          seed)).encode())
         state_files = [op.path for op in game.start if isinstance(op, LoadState)]
         for path in [*machine.media.values(), *_romset_files(machine), *state_files]:
