@@ -70,13 +70,15 @@ def test_the_parser_sees_a_changed_constant() -> None:
 
 
 def test_signal_and_tap_bodies_match() -> None:
-    """SIGNAL, TAP, CHARGE, BUS, RESTART and EARLY bodies: the Lua side decodes exactly Python's struct layout."""
+    """SIGNAL, TAP, CHARGE, BUS, RESTART, EARLY and SCREEN bodies: the Lua side decodes exactly Python's struct
+    layout."""
     codes = {"H": "I2", "I": "I4", "B": "B"}
     # (op, fixed part, what follows it): RESTART ends with two protocol strings (device, save item), EARLY with a
-    # string (device) and a count (of the save item strings after it)
+    # string (device) and a count (of the save item strings after it), SCREEN with four (device, save items)
     for op, spec, tail in (("OP_SIGNAL", p.SIGNAL_SPEC, ""), ("OP_TAP", p.TAP_SPEC, ""),
                            ("OP_CHARGE", p.CHARGE_SPEC, ""), ("OP_BUS", p.BUS_SPEC, ""),
-                           ("OP_RESTART", p.RESTART_SPEC, "s2s2"), ("OP_EARLY", p.EARLY_SPEC, "s2B")):
+                           ("OP_RESTART", p.RESTART_SPEC, "s2s2"), ("OP_EARLY", p.EARLY_SPEC, "s2B"),
+                           ("OP_SCREEN", p.SCREEN_SPEC, "s2s2s2s2")):
         lua_format = "<" + "".join(codes[c] for c in spec.format.lstrip("<")) + tail
         branch = LUA.split(f"elseif op == {op} then", 1)[1].split("elseif op ==", 1)[0]
         assert f'take("{lua_format}", body, 1)' in branch, f"{op}: Lua does not decode {lua_format}"
