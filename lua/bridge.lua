@@ -64,7 +64,7 @@ local later_n, later_i = 0, 1
 -- frame end).
 local signal_taps = nil       -- the installed write taps (kept referenced: a collected tap is removed)
 local signal_level = false
-local opposite_at = nil         -- when the signal's bit last changed the other way (the 2600: VSYNC switched on)
+local opposite_at = nil       -- when the signal's bit last changed the other way (the 2600: VSYNC on)
 local signal_longest = 0      -- a frame also ends at this many MAME frame ends without the signal (0: never)
 local since_signal = 0        -- MAME frame ends since the last frame end
 local limit_taps = nil        -- SIGNAL's length limit: write taps ending a frame that has run too many lines
@@ -421,14 +421,14 @@ end
 -- SCREEN: the frame comes from a device's own double-buffered indexed bitmap (save items): the buffer the
 -- selector does not name is the last complete frame, sent as whole rows of u16 palette indices. With a frame
 -- signal and rows of `row_cycles` CPU cycles, its rows follow the frame's signal: the device starts a bitmap at
--- the signal's opposite edge, so the frame's signal fell `rows` rows into it (frame_rows: the frame being drawn,
--- done_rows: the complete one)
+-- the signal's opposite edge, and the frame's signal came that many rows into it (frame_rows: the frame being
+-- drawn, done_rows: the complete one)
 local pen_screen = nil
 local frame_rows, done_rows = 0, 0
 
--- SCREEN: take frames of `height` rows (0: the screen's) from `tag`'s bitmap, save items `first` and `second` (u16 palette indices, `row_pixels` a
--- row) of which `selector` (0 or 1) names the one being drawn; the screen's visible area starts at row `top`,
--- column `left`. Replies with the device palette's first `colours` colours (u32 A,R,G,B each).
+-- SCREEN: take frames of `height` rows (0: the screen's) from `tag`'s bitmap, save items `first` and `second`
+-- (u16 palette indices, `row_pixels` a row) of which `selector` (0 or 1) names the one being drawn; the visible
+-- area starts at row `top`, column `left`. Replies with the device palette's first `colours` colours (A,R,G,B).
 local function set_pen_screen(row_pixels, top, left, colours, row_cycles, height, tag, first, second, selector)
   if not screen then reject(E_REQUEST, "the machine has no screen") end
   local device = not has_nul(tag) and machine.devices[tag]
@@ -863,7 +863,6 @@ local function hello()
     .. str(machine.system.description) .. spack("<I2I2dI4", w, h, hz, screen and screen:frame_number() or 0)
   send(0, ST_OK, body)
 end
-
 
 -- The screen: the last frame, and its width, height and format. From MAME's screen, as drawn so far: at MAME's
 -- frame end it is the frame just finished; at a game's own signal MAME has not copied the game's last frame to its
