@@ -347,6 +347,19 @@ local function install_bus(space_id, first, last, mirror, mask, model)
   end
 end
 
+-- A device by tag, and one of its save items by name; a request naming either wrongly is rejected.
+local function device_of(tag)
+  local device = not has_nul(tag) and machine.devices[tag]
+  if not device then reject(E_ADDRESS, "no device '" .. tag .. "'") end
+  return device
+end
+
+local function save_item(device, tag, name)
+  local index = not has_nul(name) and device.items[name]
+  if not index then reject(E_ADDRESS, "device '" .. tag .. "' saves no item '" .. name .. "'") end
+  return emu.item(index)
+end
+
 -- EARLY: writes of `first`..`last` (and mirrors) take effect from the pixel they happen at. A write tap runs just
 -- before the device's handler: it reads `catch_up` (the device draws up to the beam: the 2600 TIA on a collision
 -- register's read) and sets the register's save item to the written value, so the handler's own drawing, one
@@ -356,14 +369,9 @@ local function install_early(space_id, first, last, mirror, catch_up, tag, names
   check_range(sp, first, last, mirror, "early write")
   check_range(sp, catch_up, catch_up, 0, "catch-up read")
   if #names ~= last - first + 1 then reject(E_REQUEST, "an early write needs one save item per register") end
-  local device = not has_nul(tag) and machine.devices[tag]
-  if not device then reject(E_ADDRESS, "no device '" .. tag .. "'") end
+  local device = device_of(tag)
   local items = {}
-  for i, name in ipairs(names) do
-    local index = not has_nul(name) and device.items[name]
-    if not index then reject(E_ADDRESS, "device '" .. tag .. "' saves no item '" .. name .. "'") end
-    items[i] = emu.item(index)
-  end
+  for i, name in ipairs(names) do items[i] = save_item(device, tag, name) end
   for _, m in ipairs(mirrored(0, mirror)) do
     input_taps[#input_taps + 1] = sp:install_write_tap(first | m, last | m, "mame_zoo_early", function(offset, data)
       sp:read_u8(catch_up)
@@ -431,19 +439,14 @@ local frame_rows, done_rows = 0, 0
 -- area starts at row `top`, column `left`. Replies with the device palette's first `colours` colours (A,R,G,B).
 local function set_pen_screen(row_pixels, top, left, colours, row_cycles, height, tag, first, second, selector)
   if not screen then reject(E_REQUEST, "the machine has no screen") end
-  local device = not has_nul(tag) and machine.devices[tag]
-  if not device then reject(E_ADDRESS, "no device '" .. tag .. "'") end
+  local device = device_of(tag)
   local palette = machine.palettes[tag]
   if not palette then reject(E_ADDRESS, "device '" .. tag .. "' has no palette") end
   if colours == 0 or colours > palette.entries then
     reject(E_REQUEST, "the palette of '" .. tag .. "' has " .. palette.entries .. " colours, not " .. colours)
   end
-  local function item(name)
-    local index = device.items[name]
-    if not index then reject(E_ADDRESS, "device '" .. tag .. "' saves no item '" .. name .. "'") end
-    return emu.item(index)
-  end
-  local buffers, sel = { item(first), item(second) }, item(selector)
+  local buffers = { save_item(device, tag, first), save_item(device, tag, second) }
+  local sel = save_item(device, tag, selector)
   height = height > 0 and height or screen.height
   local rows = top + height
   if row_pixels < left + screen.width then
@@ -504,13 +507,7 @@ local function install_restart(space_id, vector, rfirst, rlast, rmirror, wfirst,
   check_range(sp, wfirst, wlast, wmirror, "timer write")
   if hz == 0 then reject(E_REQUEST, "a restart needs the CPU clock") end
   local item = nil
-  if device_tag ~= "" then
-    local device = not has_nul(device_tag) and machine.devices[device_tag]
-    if not device then reject(E_ADDRESS, "no device '" .. device_tag .. "'") end
-    local index = device.items[item_name]
-    if not index then reject(E_ADDRESS, "device '" .. device_tag .. "' saves no item '" .. item_name .. "'") end
-    item = emu.item(index)
-  end
+  if device_tag ~= "" then item = save_item(device_of(device_tag), device_tag, item_name) end
   cpu_hz = hz
   local key = table.concat({ space_id, vector, rfirst, rlast, rmirror, wfirst, wlast, wmirror, device_tag,
     item_name }, ":")

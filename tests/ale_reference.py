@@ -97,6 +97,24 @@ def play(env: Any, log: Log | None = None, policy: Callable[[np.ndarray], dict[s
         env.close()
 
 
+def rgb_frames(env: Any, log: Log, seed: int = 1) -> np.ndarray:
+    """The first agent's RGB observation after ``reset(seed=seed)`` and after every step of ``log`` (until the
+    episode ends), each pixel packed into one int (0xRRGGBB); always closes ``env``."""
+    try:
+        obs, _ = env.reset(seed=seed)
+        agent = next(iter(obs))
+        frames = [obs[agent]]
+        for action in log:
+            obs, *_ = env.step({a: v for a, v in action.items() if a in env.agents})
+            if agent not in obs or not env.agents:
+                break
+            frames.append(obs[agent])
+    finally:
+        env.close()
+    f = np.array(frames).astype(np.uint32)
+    return (f[..., 0] << 16) | (f[..., 1] << 8) | f[..., 2]
+
+
 def mame_env(env_name: str, game: Any = None, **settings: Any) -> Any:
     """A mame_zoo parallel env (RAM observations, no random start); ``game`` overrides the declaration,
     ``settings`` are the game's own keywords (``num_players=2``)."""

@@ -137,23 +137,11 @@ def test_frames_are_stellas_up_to_one_colour_map(mame_binary: str, name: str) ->
     rows counted from VSYNC on rather than off (Wizard of Wor's picture 3 rows off)."""
     import importlib
 
-    def frames(env: object, log: ref.Log) -> np.ndarray:
-        obs, _ = env.reset(seed=1)  # type: ignore[attr-defined]
-        out = [obs["first_0"]]
-        try:
-            for action in log:
-                obs, *_ = env.step(action)  # type: ignore[attr-defined]
-                out.append(obs["first_0"])
-        finally:
-            env.close()  # type: ignore[attr-defined]
-        packed = np.array(out).astype(np.uint32)
-        return (packed[..., 0] << 16) | (packed[..., 1] << 8) | packed[..., 2]
-
     module = importlib.import_module(f"pettingzoo.atari.{ref.PETTINGZOO[name]}")
     reference = module.parallel_env(auto_rom_install_path=ref.rom_dir())
     log = ref.random_log(TWO, int(reference.action_space("first_0").n), 200, 1)
-    ours = frames(importlib.import_module(f"mame_zoo.games.{name}").parallel_env(noop_max=0), log)
-    theirs = frames(reference, log)
+    ours = ref.rgb_frames(importlib.import_module(f"mame_zoo.games.{name}").parallel_env(noop_max=0), log)
+    theirs = ref.rgb_frames(reference, log)
     assert ours.shape == theirs.shape
     pairs = np.unique(np.stack([ours.ravel(), theirs.ravel()]), axis=1)
     mame_colours, counts = np.unique(pairs[0], return_counts=True)
