@@ -12,7 +12,7 @@ from mame_zoo.bridge import Agg, Bridge, MachineConfig, ReadSpec
 from mame_zoo.bridge.protocol import BusModel
 from mame_zoo.declarative.machines import POTS, StellaPowerOn, atari2600, stella_paddle_cycles
 from mame_zoo.env import MameParallelEnv
-from mame_zoo.errors import AddressError, MameZooError
+from mame_zoo.errors import AddressError, InvalidOption, MameZooError
 from mame_zoo.games import combat_tank_v0, tennis_v0
 from mame_zoo.roms import atari_rom
 from mame_zoo.single_agent import SingleAgentEnv
@@ -157,7 +157,7 @@ def test_a_bad_early_write_is_refused(mame_binary: str) -> None:
         good = (space, early.first, early.last, early.catch_up, early.item_device, early.items)
         for bad, error in (((*good[:4], ":nodevice", good[5]), AddressError),
                            ((*good[:5], ("0/ENAM0", "0/ENAM1", "0/nothing")), AddressError),
-                           ((*good[:5], good[5][:2]), MameZooError)):  # one item short
+                           ((*good[:5], good[5][:2]), InvalidOption)):  # one item short
             with pytest.raises(error):
                 bridge.tap_early(*bad, mirror=early.mirror)
         bridge.tap_early(*good, mirror=early.mirror)

@@ -644,6 +644,8 @@ class Bridge:
         register) to the written value. The reference applies the 2600 TIA's ENAM0, ENAM1 and ENABL at once,
         MAME's TIA one colour clock later."""
         try:
+            if len(items) != last - first + 1:
+                raise ValueError(f"it needs one save item per register ({last - first + 1}), got {len(items)}")
             body = EARLY_SPEC.pack(space_id, first, last, mirror, catch_up) + pack_str(device) \
                 + bytes([len(items)]) + b"".join(pack_str(i) for i in items)
         except (struct.error, TypeError, ValueError, OverflowError) as exc:
