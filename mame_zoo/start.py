@@ -89,7 +89,8 @@ class StartRunner:
             elif isinstance(op, Wait):
                 self.step(op.frames, neutral)
             elif isinstance(op, Hold):
-                self.step(op.frames, {**neutral, **{self.field(f): v for f, v in op.inputs.items()}})
+                if op.frames:  # (0: an observed hold, held on the observed frame only)
+                    self.step(op.frames, {**neutral, **{self.field(f): v for f, v in op.inputs.items()}})
             elif isinstance(op, PressUntil):
                 spec = ReadSpec(self.space(op.var), op.var.address, op.var.dtype)
                 pressed = {**neutral, **{self.field(f): v for f, v in op.inputs.items()}}

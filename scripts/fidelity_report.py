@@ -92,8 +92,6 @@ SINGLE_CASES = (("boxing_v0", 8000), ("tennis_v0", 20000), ("surround_v0", 20000
 
 #: why a game still differs, where it does (knowledge from docs/fidelity.md's sections, not a measurement)
 CAUSES = {
-    "double_dunk_v0 single": "ale-py observes the frame of its starting UPFIRE right after the soft reset, which a "
-                             "restart cannot say: the first observation's RAM differs, every later frame is equal",
     **dict.fromkeys(("entombed_competitive_v0", "entombed_cooperative_v0"),
                     "Stella also ends a frame after 25000 CPU instructions: the title screen's FIRE loop, whose "
                     "count seeds the maze (0xDD, 0xDE), is cut into other frames in ALE, so the mazes differ"),

@@ -142,9 +142,15 @@ def test_single_agent_start_restart_and_rules() -> None:
                           (single.replace("frames = 3", "frames = 2"), "must let at least 3 frames pass"),
                           (seq.replace("frames = 4", "frames = 4, observed = true"), "only the last step of a restart"),
                           (single.replace("frames = 3 }]", "frames = 3, observed = true }, { wait = 1 }]"),
-                           "only the last step of a restart")]:
+                           "only the last step of a restart"),
+                          (single.replace("frames = 3 }]", "frames = 3 }, { hold = [\"reset\"], frames = 0 }]"),
+                           "frames")]:
         with pytest.raises(InvalidGameSpec, match=re.escape(message)):
             game_from(BASE.replace(seq, text))
+    # an observed hold may be held on the observed frame alone (Double Dunk's starting action in ale-py)
+    alone = game_from(BASE.replace(seq, single.replace("frames = 3 }]", 'frames = 3 }, { hold = ["reset"], frames = 0, '
+                                                                        "observed = true }]")))
+    assert alone.with_single_agent().restart[-1] == Hold({(":SWB", "Reset Game"): 1}, 0, observed=True)
     # a reward rule for the multi-agent game only
     marked = game_from(BASE.replace(seq, single).replace('var = "a"\n', 'var = "a"\nsingle_agent = false\n'))
     assert len(marked.ruleset.rewards) == 1  # type: ignore[union-attr]

@@ -142,7 +142,7 @@ def test_async_vector_env() -> None:
 
 @pytest.mark.skipif(ale_reference.reference_missing() is not None, reason=str(ale_reference.reference_missing()))
 @pytest.mark.parametrize("env_name", per_game(["boxing_v0", "pong_v0", "tennis_v0", "surround_v0", "ice_hockey_v0",
-                                               "othello_v0", "space_invaders_v0"]))
+                                               "othello_v0", "space_invaders_v0", "double_dunk_v0"]))
 def test_equals_ale_single_player(env_name: str) -> None:
     """The same random actions in ``mame_zoo/<Game>-v0`` and ale-py's ``ALE/<Game>-v5`` (one frame per step, no
     sticky actions): the same reward on every step, the same end and the same RAM after reset and every step

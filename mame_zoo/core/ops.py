@@ -184,7 +184,8 @@ class Hold:
     """Hold ``inputs`` (field -> value) for ``frames`` frames; the next operation releases them.
 
     ``observed``: the last step of a restart whose hold goes on through the observed frame after it (ale-py's
-    reset ends inside a soft reset); the first step releases it.
+    reset ends inside a soft reset); the first step releases it. An observed hold of 0 frames is held on the
+    observed frame alone.
     """
 
     inputs: Mapping[Input, int]

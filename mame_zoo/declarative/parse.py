@@ -362,8 +362,10 @@ def _op(ctx: _Ctx, value: Any, key: str, inputs: Mapping[str, Input], names: Map
         return Wait(_int(ctx, value["wait"], f"{key}.wait", 1, 0xFFFF))
     if kind == "hold":
         t = _table(ctx, value, key, ("hold", "frames", "observed"), ("frames",))
-        return Hold(_held(ctx, t["hold"], f"{key}.hold", inputs), _int(ctx, t["frames"], f"{key}.frames", 1, 0xFFFF),
-                    _bool(ctx, t.get("observed", False), f"{key}.observed"))
+        observed = _bool(ctx, t.get("observed", False), f"{key}.observed")
+        # an observed hold may be held on the observed frame alone (ale-py's starting action on its last frame)
+        return Hold(_held(ctx, t["hold"], f"{key}.hold", inputs),
+                    _int(ctx, t["frames"], f"{key}.frames", 0 if observed else 1, 0xFFFF), observed)
     if kind == "press":
         t = _table(ctx, value, key, ("press", "until", "frames", "release", "max"), ("until",))
         var, target, bcd = _watched(ctx, t["until"], f"{key}.until", names)
