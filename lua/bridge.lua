@@ -10,7 +10,7 @@ if MAME_ZOO_BRIDGE_LOADED then
 end
 MAME_ZOO_BRIDGE_LOADED = true
 
-local PROTOCOL_VERSION = 4
+local PROTOCOL_VERSION = 5
 
 local OP_STEP, OP_SET_READS, OP_READ, OP_WRITE, OP_FIELD, OP_SPACE = 1, 2, 3, 4, 5, 6
 local OP_INPUTS, OP_SAVE, OP_LOAD, OP_SOFT_RESET, OP_EXIT, OP_MAP = 7, 8, 9, 10, 11, 12
@@ -482,12 +482,16 @@ end
 -- the CPU reads `vector` (the reset vector's high byte); it then moves the line origin (save item `item` of
 -- device `device`, in cycles since the reset) there, and makes timer reads (`rfirst`..`rlast`; odd addresses
 -- read the interrupt flag) see Stella's timer of `intervals` x 64 cycles, as Stella's M6532 reads it, expired
--- timers included, until the game writes a timer register (`wfirst`..`wlast`).
+-- timers included, until the game writes a timer register (`wfirst`..`wlast`). With `in_play`, the timer reads
+-- stay Stella's after that, from each write (its value, and the interval of the register written: 1, 8, 64 or
+-- 1024 cycles): a timer read after it expired goes on counting in intervals, where MAME's counts cycles. The
+-- taps then run on every timer read of the game (games poll the timer in loops: it costs).
 local restart = nil
+local SHIFTS = { [0] = 0, 3, 6, 10 } -- a timer write's interval (log2 cycles) by the register's low two bits
 
 local function timer_value(r, seconds, flag)
   local delta = cycles(seconds - r.first)
-  local value, shift = r.value, 6
+  local value, shift = r.value, r.shift
   local left = value - (delta >> shift) - 1
   if flag then return (left >= 0 or r.after_irq) and 0x00 or 0x80 end
   if left >= 0 then return left & 0xFF end
@@ -500,7 +504,7 @@ local function timer_value(r, seconds, flag)
 end
 
 local function install_restart(space_id, vector, rfirst, rlast, rmirror, wfirst, wlast, wmirror, intervals, hz,
-                               first_cycles, device_tag, item_name)
+                               first_cycles, in_play, device_tag, item_name)
   local sp = space_of(space_id)
   check_range(sp, vector, vector, 0, "reset vector")
   check_range(sp, rfirst, rlast, rmirror, "timer read")
@@ -509,8 +513,8 @@ local function install_restart(space_id, vector, rfirst, rlast, rmirror, wfirst,
   local item = nil
   if device_tag ~= "" then item = save_item(device_of(device_tag), device_tag, item_name) end
   cpu_hz = hz
-  local key = table.concat({ space_id, vector, rfirst, rlast, rmirror, wfirst, wlast, wmirror, device_tag,
-    item_name }, ":")
+  local key = table.concat({ space_id, vector, rfirst, rlast, rmirror, wfirst, wlast, wmirror, tostring(in_play),
+    device_tag, item_name }, ":")
   if restart and restart.key == key then -- armed again for the next reset
     restart.intervals, restart.armed = intervals, true
     return
@@ -541,8 +545,12 @@ local function install_restart(space_id, vector, rfirst, rlast, rmirror, wfirst,
       end)
     end
     for _, m in ipairs(mirrored(0, wmirror)) do
-      r.taps[#r.taps + 1] = sp:install_write_tap(wfirst | m, wlast | m, "mame_zoo_restart", function()
-        r.active = false
+      r.taps[#r.taps + 1] = sp:install_write_tap(wfirst | m, wlast | m, "mame_zoo_restart", function(offset, data)
+        if in_play then -- Stella's timer set (myCyclesWhenTimerSet: the end of the writing instruction)
+          r.value, r.shift, r.first, r.after_irq = data, SHIFTS[offset & 3], now() + 1 / cpu_hz, false
+        else
+          r.active = false
+        end
       end)
     end
   end
@@ -591,8 +599,8 @@ local function write_timeline(path)
   end
   local r = restart
   if r and r.active then
-    lines[#lines + 1] = string.format("timer %d %.17g %d %d", r.value, r.first or -1, r.after_irq and 1 or 0,
-      r.irq_reset or 0)
+    lines[#lines + 1] = string.format("timer %d %.17g %d %d %d", r.value, r.first or -1, r.after_irq and 1 or 0,
+      r.irq_reset or 0, r.shift)
   end
   local f = io.open(path, "w")
   if not f then reject(E_STATE, "cannot write " .. path) end
@@ -619,7 +627,8 @@ local function read_timeline(path)
       triggers[a].level, triggers[a].release = b == "1", tonumber(c)
     elseif kind == "timer" and restart then
       local r = restart
-      r.active, r.value, r.first, r.after_irq, r.irq_reset = true, tonumber(a), tonumber(b), c == "1", tonumber(d)
+      r.active, r.value, r.first, r.after_irq, r.irq_reset, r.shift = true, tonumber(a), tonumber(b), c == "1",
+        tonumber(d), tonumber(e)
       if r.first < 0 then r.first = nil end
       r.arm()
     end
@@ -759,11 +768,11 @@ local function handle(op, body)
     install_charge(field_id, space_id, address, mirror, mask, taddress, tmirror, tmask, hz)
     return ""
   elseif op == OP_RESTART then
-    local space_id, vector, rfirst, rlast, rmirror, wfirst, wlast, wmirror, intervals, hz, first_cycles, device_tag,
-      item_name, pos = take("<I2I4I4I4I4I4I4I4BI4Bs2s2", body, 1)
+    local space_id, vector, rfirst, rlast, rmirror, wfirst, wlast, wmirror, intervals, hz, first_cycles, in_play,
+      device_tag, item_name, pos = take("<I2I4I4I4I4I4I4I4BI4BBs2s2", body, 1)
     expect_end(body, pos)
     install_restart(space_id, vector, rfirst, rlast, rmirror, wfirst, wlast, wmirror, intervals, hz, first_cycles,
-      device_tag, item_name)
+      in_play ~= 0, device_tag, item_name)
     return ""
   elseif op == OP_SCREEN then
     local row_pixels, top, left, colours, row_cycles, height, tag, first, second, selector, pos =
@@ -982,8 +991,8 @@ MAME_ZOO_AFTER_RESET = function()
   signal_level = false
   for _, trig in pairs(triggers) do trig.level, trig.release = false, t end
   if restart and restart.armed then
-    restart.active, restart.armed, restart.value, restart.first, restart.reset, restart.after_irq =
-      true, false, restart.intervals, nil, t, false
+    restart.active, restart.armed, restart.value, restart.shift, restart.first, restart.reset, restart.after_irq =
+      true, false, restart.intervals, 6, nil, t, false
     restart.arm()
   end
 end

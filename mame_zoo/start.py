@@ -76,7 +76,7 @@ class StartRunner:
             spec = power_on.spec
             bridge.arm_restart(bridge.space(spec.device, spec.space).id, spec.vector, spec.timer_reads,
                                spec.timer_writes, power_on.timer(seed or 0, game.single_agent, self.resets),
-                               game.frame_signal.clock_hz, spec.first_cycles, spec.line_origin)
+                               game.frame_signal.clock_hz, spec.first_cycles, spec.line_origin, power_on.timer_in_play)
         self.resets += 1
         bridge.soft_reset()
 

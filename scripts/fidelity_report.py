@@ -104,9 +104,6 @@ CAUSES = {
                     "Video Olympics' 0x82 differs in bit 7 for one frame (Foozpong seed 1: step 2794, 0 in MAME, "
                     "128 in ALE), where a paddle read falls on the charge boundary; events agree; not isolated "
                     "yet"),
-    "ice_hockey_v0 single": "at step 5696 of one 13000-step match (seed 3) ALE's frame counters (0x84, 0xAF) stand "
-                            "still for a step while MAME's game frame is an ordinary one; neither Stella's scanline "
-                            "limit, its one-line VSYNC rule nor its collision window changes it; not isolated further",
 }
 
 

@@ -194,9 +194,11 @@ def test_a_game_file_declares_its_frame() -> None:
     from mame_zoo.games.atari import GAMES
 
     bounded = {"entombed_competitive", "entombed_cooperative"}  # [frame] longest = 4
-    limited = {"entombed_competitive", "entombed_cooperative", "video_checkers"}  # [frame] limit = true
+    limited = {"entombed_competitive", "entombed_cooperative", "video_checkers", "ice_hockey"}  # [frame] limit = true
+    timed = {"ice_hockey"}  # [frame] timer = true
     for g in GAMES:  # the machine's on the file's MAME system (Combat, Maze Craze and Space War: PAL's a2600p)
-        model = MACHINES["atari2600"](g.system, "PAL" if g.name == "maze_craze" else None, g.name in limited)
+        model = MACHINES["atari2600"](g.system, "PAL" if g.name == "maze_craze" else None, g.name in limited,
+                                      timer=g.name in timed)
         assert g.frame_signal == (replace(model.signal, longest=4) if g.name in bounded else model.signal), g.name
         assert g.input_taps == TAPS and g.charge_taps == model.charges and g.bus_taps == model.bus
         assert g.power_on == model.power_on
@@ -214,6 +216,7 @@ def test_a_game_file_declares_its_frame() -> None:
     for bad, message in (('machine = "c64"', "no built-in machine 'c64'"),
                          ('machine = "atari2600"\ndisplay = "SECAM"', 'must be "NTSC" or "PAL"'),
                          ('signal = { address = 0, mask = 2 }\nlimit = true', "belongs to a built-in machine"),
+                         ('signal = { address = 0, mask = 2 }\ntimer = true', "belongs to a built-in machine"),
                          ('signal = { address = 0, mask = 2, edge = "up" }', 'must be "fall" or "rise"'),
                          ('machine = "atari2600"\nsignal = { address = 0, mask = 2 }', "give either machine")):
         with pytest.raises(InvalidGameSpec, match=message):

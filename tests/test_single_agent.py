@@ -156,3 +156,17 @@ def test_equals_ale_single_player(env_name: str) -> None:
     assert mame.ram.shape == ale.ram.shape
     steps, cols = np.nonzero(mame.ram != ale.ram)
     assert not len(steps), f"RAM {0x80 + int(cols[0]):#x} differs first at row {int(steps[0])} (0: after reset)"
+
+
+@pytest.mark.skipif(ale_reference.reference_missing() is not None, reason=str(ale_reference.reference_missing()))
+def test_an_expired_timer_counts_as_stellas() -> None:
+    """Ice Hockey's seed-3 match overruns its timer at step 5696 and waits on it: Stella's expired timer counts on
+    in 64-cycle intervals until its scanline limit cuts the frame (ALE's frame counter 0x84 stands still a step),
+    MAME's counts cycles. With ``[frame] timer = true`` and ``limit = true`` the RAM is ALE's at every step (it
+    differed from step 5696 on without them)."""
+    mame_env, ale_env = ale_reference.single_envs("ice_hockey_v0")
+    log = ale_reference.random_log(["first_0"], int(ale_env.env.action_space.n), 20000, seed=3)[:5800]
+    mame, ale = ale_reference.play(mame_env, log, seed=3), ale_reference.play(ale_env, log, seed=3)
+    assert mame.ram.shape == ale.ram.shape
+    steps, cols = np.nonzero(mame.ram != ale.ram)
+    assert not len(steps), f"RAM {0x80 + int(cols[0]):#x} differs first at row {int(steps[0])} (0: after reset)"

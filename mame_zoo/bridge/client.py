@@ -815,16 +815,19 @@ class Bridge:
 
     def arm_restart(self, space_id: int, vector: int, timer_reads: tuple[int, int, int],
                     timer_writes: tuple[int, int, int], intervals: int, clock_hz: int, first_cycles: int,
-                    line_origin: tuple[str, str] = ("", "")) -> None:
+                    line_origin: tuple[str, str] = ("", ""), in_play: bool = False) -> None:
         """Make the next machine reset restart the CPU as Stella's (ALE's) ``System::reset`` does: its first
         instruction (one cycle after it reads ``vector``, the reset vector's high byte) starts a scanline (the
         save item ``line_origin`` = (device tag, item name) is set to ``first_cycles``, the CPU's cycles from its
         reset to its first instruction), and
         timer reads (``timer_reads`` = first, last, mirror bits; odd addresses read the interrupt flag) see
         Stella's RIOT timer of ``intervals`` x 64 cycles from it until the game writes a timer register
-        (``timer_writes``). MAME's CPU first runs its reset sequence and keeps its own timer running."""
+        (``timer_writes``). MAME's CPU first runs its reset sequence and keeps its own timer running. ``in_play``:
+        the timer reads stay Stella's after the game's timer writes too (an expired timer counts on in intervals,
+        not cycles, once read), at the cost of a tap on every timer read."""
         try:
-            body = RESTART_SPEC.pack(space_id, vector, *timer_reads, *timer_writes, intervals, clock_hz, first_cycles)
+            body = RESTART_SPEC.pack(space_id, vector, *timer_reads, *timer_writes, intervals, clock_hz, first_cycles,
+                                     in_play)
         except (struct.error, TypeError, ValueError, OverflowError) as exc:
             raise InvalidOption(f"bad restart (space {space_id!r}, timer {intervals!r}): {exc}") from None
         self._request(Op.RESTART, body + pack_str(line_origin[0]) + pack_str(line_origin[1]))

@@ -13,7 +13,7 @@ import numpy as np
 
 from mame_zoo.errors import InvalidOption, OptionTypeError
 
-PROTOCOL_VERSION = 4
+PROTOCOL_VERSION = 5
 
 HEADER = struct.Struct("<IIB")  # body length, sequence number, opcode (request) / status (reply)
 
@@ -100,8 +100,9 @@ CHARGE_SPEC = struct.Struct("<HHIIBIIBI")
 BUS_SPEC = struct.Struct("<HIIIBB")
 #: RESTART: space id, the reset vector's high byte, timer read range (first, last, mirror bits), timer write range
 #: (first, last, mirror bits), timer intervals, CPU clock in Hz, the CPU's cycles from its reset to its first
-#: instruction; then str device, str save item (the line origin)
-RESTART_SPEC = struct.Struct("<HIIIIIIIBIB")
+#: instruction, in play (1: the timer stays Stella's after the game's timer writes); then str device, str save item
+#: (the line origin)
+RESTART_SPEC = struct.Struct("<HIIIIIIIBIBB")
 
 #: SCREEN: pixels per row, the first row and column of the screen's visible area in the bitmap, the palette's
 #: colours to send, CPU cycles per row (0: rows do not follow the frame signal), rows to send (0: the screen's

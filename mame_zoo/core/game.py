@@ -95,6 +95,9 @@ class PowerOn(abc.ABC):
     #: the RAM it fills: (first byte, size)
     ram: tuple[Var, int]
     spec: RestartSpec
+    #: the reference's timer after the game's own timer writes too, not only from a reset to the first
+    #: (``Bridge.arm_restart``'s ``in_play``)
+    timer_in_play: bool = False
 
     @abc.abstractmethod
     def detection(self) -> tuple[StartOp, ...]:

@@ -134,9 +134,13 @@ class StellaPowerOn(PowerOn):
     twister before its environment resets. ale-py (the single-agent envs' reference) seeds it once with its
     fixed system seed (4753849), whatever the episode seed. Stella's console first runs 60 frames to tell PAL
     from NTSC (unless the cartridge's properties say which: ``detect=False``), with NTSC's scanline limit.
+    ``timer_in_play``: the RIOT timer reads as Stella's M6532 in play too: once read after it expired, Stella's timer
+    counts on in its interval (64 cycles after TIM64T), MAME's (as the chip) in cycles, so a game waiting for an
+    expired timer waits far longer in Stella.
     """
 
     detect: bool = True
+    timer_in_play: bool = False
 
     ram: tuple[Var, int] = (Var(0x80), 128)
     spec: RestartSpec = field(default_factory=lambda: RestartSpec(
@@ -195,12 +199,13 @@ class MachineModel:
 
 
 def atari2600(system: str, display: str | None = None, limit_in_play: bool = False,
-              early: bool = False) -> MachineModel:
+              early: bool = False, timer: bool = False) -> MachineModel:
     """The Atari 2600 as Stella (ALE) runs it, on MAME's ``system`` (``a2600`` or ``a2600p``). ``display`` is the
     cartridge's display format when Stella's properties fix it (no format detection at power-on): "NTSC" or
     "PAL"; None: detected (a PAL machine's games as PAL). ``limit_in_play``: watch Stella's scanline limit in play
-    too; ``early``: apply ENAM0, ENAM1 and ENABL from the pixel of their write, as Stella (both tap every write of
-    their registers, which costs: only for the games that need them)."""
+    too; ``early``: apply ENAM0, ENAM1 and ENABL from the pixel of their write, as Stella; ``timer``: Stella's RIOT
+    timer in play too (:class:`StellaPowerOn`'s ``timer_in_play``). Each taps every access of its registers, which
+    costs: only for the games that need them."""
     clock = CPU_HZ[system]
     lines = STELLA_LINES[display or ("PAL" if system.endswith("p") else "NTSC")]
     limit = FrameLimit(lines, LINE_CYCLES, 0x00, 0x3F, _TIA_WRITE_MIRROR, in_play=limit_in_play,
@@ -208,10 +213,10 @@ def atari2600(system: str, display: str | None = None, limit_in_play: bool = Fal
     signal = FrameSignal(0x00, 0x02, "fall", _TIA_WRITE_MIRROR, limit=limit, clock_hz=clock)
     return MachineModel(signal, _taps_2600(), _pots_2600(clock), _BUS_2600, _EARLY_2600 if early else (),
                         _tia_screen(system),
-                        StellaPowerOn(detect=display is None))
+                        StellaPowerOn(detect=display is None, timer_in_play=timer))
 
 
-#: the built-in machines: name -> model factory (system, display format, limit in play, early writes)
+#: the built-in machines: name -> model factory (system, display format, limit in play, early writes, timer)
 MACHINES = {"atari2600": atari2600}
 
 __all__ = ["CPU_HZ", "MACHINES", "POTS", "STELLA_LINES", "MachineModel", "StellaPowerOn", "atari2600",
