@@ -547,15 +547,15 @@ local function install_restart(space_id, vector, rfirst, rlast, rmirror, wfirst,
     for _, m in ipairs(mirrored(0, wmirror)) do
       r.taps[#r.taps + 1] = sp:install_write_tap(wfirst | m, wlast | m, "mame_zoo_restart", function(offset, data)
         if in_play then -- Stella's timer set (myCyclesWhenTimerSet: the end of the writing instruction)
-          r.value, r.shift, r.first, r.after_irq = data, SHIFTS[offset & 3], now() + 1 / cpu_hz, false
+          r.value, r.shift, r.first, r.after_irq, r.active = data, SHIFTS[offset & 3], now() + 1 / cpu_hz, false, true
         else
           r.active = false
         end
       end)
     end
   end
-  r.disarm = function(always)
-    if not r.taps or (r.active and not always) then return end
+  r.disarm = function(always) -- (in play, the taps stay: a state loaded without the timer has it from a write on)
+    if not r.taps or ((r.active or in_play) and not always) then return end
     for _, tap in ipairs(r.taps) do tap:remove() end
     r.taps = nil
   end
@@ -628,7 +628,7 @@ local function read_timeline(path)
     elseif kind == "timer" and restart then
       local r = restart
       r.active, r.value, r.first, r.after_irq, r.irq_reset, r.shift = true, tonumber(a), tonumber(b), c == "1",
-        tonumber(d), tonumber(e)
+        tonumber(d), tonumber(e) or 6
       if r.first < 0 then r.first = nil end
       r.arm()
     end
