@@ -140,6 +140,13 @@ def test_async_vector_env() -> None:
     assert wait_gone(mame_descendants() - before, 1.0) == set()
 
 
+def assert_same_ram(mame: ale_reference.Trace, ale: ale_reference.Trace) -> None:
+    """The two replays' RAM after reset and after every step are equal."""
+    assert mame.ram.shape == ale.ram.shape
+    steps, cols = np.nonzero(mame.ram != ale.ram)
+    assert not len(steps), f"RAM {0x80 + int(cols[0]):#x} differs first at row {int(steps[0])} (0: after reset)"
+
+
 @pytest.mark.skipif(ale_reference.reference_missing() is not None, reason=str(ale_reference.reference_missing()))
 @pytest.mark.parametrize("env_name", per_game(["boxing_v0", "pong_v0", "tennis_v0", "surround_v0", "ice_hockey_v0",
                                                "othello_v0", "space_invaders_v0", "double_dunk_v0"]))
@@ -153,9 +160,7 @@ def test_equals_ale_single_player(env_name: str) -> None:
     assert len(ale.events) >= 3, "the log should score"
     assert mame.events == ale.events, ale_reference.describe(env_name, mame, ale)
     assert mame.end == ale.end
-    assert mame.ram.shape == ale.ram.shape
-    steps, cols = np.nonzero(mame.ram != ale.ram)
-    assert not len(steps), f"RAM {0x80 + int(cols[0]):#x} differs first at row {int(steps[0])} (0: after reset)"
+    assert_same_ram(mame, ale)
 
 
 @pytest.mark.skipif(ale_reference.reference_missing() is not None, reason=str(ale_reference.reference_missing()))
@@ -167,6 +172,4 @@ def test_an_expired_timer_counts_as_stellas() -> None:
     mame_env, ale_env = ale_reference.single_envs("ice_hockey_v0")
     log = ale_reference.random_log(["first_0"], int(ale_env.env.action_space.n), 20000, seed=3)[:5800]
     mame, ale = ale_reference.play(mame_env, log, seed=3), ale_reference.play(ale_env, log, seed=3)
-    assert mame.ram.shape == ale.ram.shape
-    steps, cols = np.nonzero(mame.ram != ale.ram)
-    assert not len(steps), f"RAM {0x80 + int(cols[0]):#x} differs first at row {int(steps[0])} (0: after reset)"
+    assert_same_ram(mame, ale)
