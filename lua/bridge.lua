@@ -10,7 +10,7 @@ if MAME_ZOO_BRIDGE_LOADED then
 end
 MAME_ZOO_BRIDGE_LOADED = true
 
-local PROTOCOL_VERSION = 5
+local PROTOCOL_VERSION = 6
 
 local OP_STEP, OP_SET_READS, OP_READ, OP_WRITE, OP_FIELD, OP_SPACE = 1, 2, 3, 4, 5, 6
 local OP_INPUTS, OP_SAVE, OP_LOAD, OP_SOFT_RESET, OP_EXIT, OP_MAP = 7, 8, 9, 10, 11, 12
@@ -579,11 +579,154 @@ local function set_limit(sp, lines, per_line, first, last, mirror)
   limit_taps, limit_lines, line_cycles = taps, lines, per_line
 end
 
+-- SIGNAL's instruction limit, Stella's: ALE's frame (one TIA::update) runs at most `count` instructions; a TV
+-- frame that has not ended by then goes on in the next step. MAME's Lua has no per-instruction hook, so a model
+-- of MAME's 6502 bus finds the opcode fetches among the reads of the code range: after an opcode come its operand
+-- reads (one dummy read for a one-byte instruction), then the fetch at the next address, or, for jumps, returns
+-- and interrupts, at the next code read; a branch's outcome shows in the read after the byte behind it (a branch
+-- over one implied instruction, in the one after that). Where the model cannot tell (a branch over another
+-- one-byte instruction, a reset, a KIL, more data reads than an instruction makes), it compares reads with the
+-- CPU's PC, which is slow on some MAME versions (0.251: 25 us). Every code read is a Lua call: it costs.
+local instructions = nil -- { taps, frame_ended(), reset(), snapshot(), restore(fields) }
+local end_frame_by_instructions -- defined with the frame callbacks below
+
+local op_seq, op_imp, op_rel, op_jmp, op_jmpi, op_rts, op_rti, op_brk, op_kil = 1, 2, 3, 4, 5, 6, 7, 8, 9
+local op_length, op_kind = {}, {} -- the NMOS 6502's opcodes (documented or not): length, how the next is fetched
+for o = 0, 255 do
+  local col, len, kind = o & 0x1F, 2, op_seq
+  if col == 0x08 or col == 0x0A or col == 0x18 or col == 0x1A then len, kind = 1, op_imp
+  elseif (col >= 0x0C and col <= 0x0F) or col == 0x19 or col >= 0x1B then len = 3
+  elseif col == 0x10 then kind = op_rel
+  elseif col == 0x12 or (col == 0x02 and o < 0x80) then len, kind = 1, op_kil
+  end
+  if o == 0x00 then len, kind = 1, op_brk
+  elseif o == 0x20 or o == 0x4C then len, kind = 3, op_jmp
+  elseif o == 0x6C then len, kind = 3, op_jmpi
+  elseif o == 0x40 then len, kind = 1, op_rti
+  elseif o == 0x60 then len, kind = 1, op_rts
+  end
+  op_length[o], op_kind[o] = len, kind
+end
+-- the reads the model waits for: the fetch (any code read where `want` is -1, else the one at `want`); operands
+-- to skip; a branch's offset and the reads after it; an indirect jump's pointer; a read at the PC (sync)
+local wait_sync, wait_fetch, wait_skip, wait_rel, wait_br1, wait_br2, wait_br3 = 1, 2, 3, 4, 5, 6, 7
+local wait_ptr1, wait_ptr2 = 8, 9
+
+local function instruction_limit(sp, device, count, first, last, mirror)
+  local pc_entry = device.state and device.state["PC"]
+  if not pc_entry or not device.shortname:match("^m65") then
+    reject(E_REQUEST, "an instruction limit needs a 6502-family CPU; '" .. device.tag .. "' is " .. device.shortname)
+  end
+  local mask, page = sp.address_mask, sp.address_mask & ~0xFF
+  local n, phase, want, skip, at, target, x1a, x1d, x2a, x2d, lo = 0, wait_sync, -1, 0, 0, 0, 0, 0, 0, 0, 0
+  local strays = 0 -- code reads that were not the fetch awaited at `want`
+  local read
+
+  local function fetched(offset, data) -- the opcode `data` fetched at `offset`
+    if n == count then -- it is the first instruction of the next frame
+      n = 1
+      end_frame_by_instructions()
+    else
+      n = n + 1
+    end
+    local kind = op_kind[data]
+    at = offset
+    if kind == op_seq then
+      local len = op_length[data]
+      phase, skip, want, strays = wait_skip, len - 1, (offset + len) & mask, 0
+    elseif kind == op_imp or kind == op_rti then phase, skip, want = wait_skip, 1, -1
+    elseif kind == op_jmp or kind == op_rts then phase, skip, want = wait_skip, 2, -1
+    elseif kind == op_brk then phase, skip, want = wait_skip, 3, -1
+    elseif kind == op_rel then phase = wait_rel
+    elseif kind == op_jmpi then phase = wait_ptr1
+    else phase = wait_sync -- KIL: the CPU stops until a reset
+    end
+  end
+
+  local function taken_at_pc() return (pc_entry.value & mask) == target end
+
+  read = function(offset, data)
+    if phase == wait_skip then
+      skip = skip - 1
+      if skip == 0 then phase = wait_fetch end
+    elseif phase == wait_fetch then
+      if want < 0 or offset == want then fetched(offset, data)
+      else -- a data read: an instruction makes at most two before the next fetch (else the model is lost)
+        strays = strays + 1
+        if strays > 2 then phase = wait_sync end
+      end
+    elseif phase == wait_rel then
+      target = (at + 2 + data - ((data & 0x80) << 1)) & mask
+      phase = wait_br1
+    elseif phase == wait_br1 then -- the byte after the branch: the next opcode, or a dummy read if taken
+      x1a, x1d, phase = offset, data, wait_br2
+    elseif phase == wait_br2 then
+      local after = (at + 3) & mask
+      if target == after then -- a branch over one byte: both ways read the same two addresses
+        if op_kind[x1d] == op_imp and n < count then -- an implied instruction behind: the next read tells
+          x2a, x2d, phase = offset, data, wait_br3
+        elseif taken_at_pc() then fetched(offset, data)
+        else fetched(x1a, x1d); read(offset, data) end
+      elseif offset == target then fetched(offset, data) -- taken
+      elseif offset == after then fetched(x1a, x1d); read(offset, data) -- not taken: the byte after was the opcode
+      elseif offset == ((at + 2) & page) | (target & 0xFF) then -- taken, across a page: a dummy read
+        phase, want, strays = wait_fetch, target, 0
+      else phase = wait_sync end
+    elseif phase == wait_br3 then
+      if offset == (at + 3) & mask then -- not taken: the one-byte instruction ran (its dummy read), the next fetched
+        fetched(x1a, x1d); read(x2a, x2d); read(offset, data)
+      else -- taken: the instruction behind the byte was fetched, this is its second read
+        fetched(x2a, x2d); read(offset, data)
+      end
+    elseif phase == wait_ptr1 then lo, phase = data, wait_ptr2
+    elseif phase == wait_ptr2 then
+      local ptr = (data << 8 | lo) & mask & ~mirror
+      if ptr >= first and ptr <= last then phase, skip, want = wait_skip, 2, -1 else phase, want = wait_fetch, -1 end
+    elseif offset == pc_entry.value & mask then -- wait_sync
+      fetched(offset, data)
+    end
+  end
+
+  local taps = {}
+  for _, m in ipairs(mirrored(0, mirror)) do
+    taps[#taps + 1] = sp:install_read_tap(first | m, last | m, "mame_zoo_instructions", read)
+  end
+  local function frame_ended() n = 0 end
+  local function reset() n, phase = 0, wait_sync end
+  local function snapshot()
+    return string.format("instructions %d %d %d %d %d %d %d %d %d %d %d", n, phase, want, skip, at, target, x1a,
+      x1d, x2a, x2d, lo)
+  end
+  local function restore(f)
+    if f then
+      n, phase, want, skip, at, target, x1a, x1d, x2a, x2d, lo = table.unpack(f, 1, 11)
+    else -- (a state saved without the model: its frame's count is not known)
+      n, phase = 0, wait_sync
+    end
+  end
+  return { taps = taps, frame_ended = frame_ended, reset = reset, snapshot = snapshot, restore = restore }
+end
+
+local function set_instructions(sp, device, count, first, last, mirror)
+  local key = count > 0 and table.concat({ tostring(sp), count, first, last, mirror }, ":") or nil
+  if instructions and instructions.key == key then return end -- the same limit: it keeps counting
+  if instructions then for _, t in ipairs(instructions.taps) do t:remove() end end
+  instructions = nil
+  if not key then return end
+  check_range(sp, first, last, mirror, "code")
+  instructions = instruction_limit(sp, device, count, first, last, mirror)
+  instructions.key = key
+end
+
 -- MAME saves and loads a state at the end of its timeslice, which runs on after the request (hundreds of
 -- cycles at a game's signal). A timer due at once ends the timeslice right after the current instruction, so
--- the state is the machine at the frame end it was asked at.
-local function now_please()
-  local co = coroutine.create(function() emu.wait(0) end)
+-- the state is the machine at the frame end it was asked at. `then_do` runs there, just before the save or load
+-- (some MAME versions finish the instruction, others stop after the current cycle).
+local function now_please(then_do)
+  local co = coroutine.create(function()
+    emu.wait(0)
+    if then_do then then_do() end
+  end)
   coroutine.resume(co)
 end
 
@@ -608,14 +751,28 @@ local function write_timeline(path)
   f:close()
 end
 
+-- The instruction model's place, as the state is saved: at the end of the timeslice (see now_please).
+local function append_instructions(path)
+  local f = instructions and io.open(path, "a")
+  if not f then return end
+  f:write(instructions.snapshot(), "\n")
+  f:close()
+end
+
 local function read_timeline(path)
+  local model = nil -- the instruction model's fields, applied when the state is loaded (see now_please)
   local f = io.open(path, "r")
   if not f then -- a state saved without the bridge: where its frame began is not known until its next end
     frame_start, last_end, limit_at = -math.huge, -1.0, math.huge
-    return
+    return model
   end
   if restart then restart.active = false end
   for line in f:lines() do
+    if line:match("^instructions ") then
+      model = {}
+      for v in line:gmatch("%-?%d+") do model[#model + 1] = tonumber(v) end
+      if #model ~= 11 then model = nil end
+    end
     local kind, a, b, c, d, e = line:match("^(%a+) (%S+) ?(%S*) ?(%S*) ?(%S*) ?(%S*)$")
     if kind == "frame" then
       frame_start, last_end, line_origin = tonumber(a), tonumber(b), tonumber(c)
@@ -635,6 +792,7 @@ local function read_timeline(path)
   end
   f:close()
   limit_at = limit_time()
+  return model
 end
 
 local on_signal -- defined with the frame callbacks below
@@ -690,11 +848,12 @@ local function handle(op, body)
     if op == OP_SAVE then
       machine:save(path)
       write_timeline(path .. TIMELINE_SUFFIX)
+      now_please(function() append_instructions(path .. TIMELINE_SUFFIX) end)
     else
       machine:load(path)
-      read_timeline(path .. TIMELINE_SUFFIX)
+      local model = read_timeline(path .. TIMELINE_SUFFIX)
+      now_please(function() if instructions then instructions.restore(model) end end)
     end
-    now_please()
     return ""
   elseif op == OP_SOFT_RESET then
     expect_end(body, 1)
@@ -712,7 +871,7 @@ local function handle(op, body)
     return spack("<I2", n) .. table.concat(out)
   elseif op == OP_SIGNAL then
     local space_id, address, mirror, mask, edge, longest, lines, per_line, limit_first, limit_last, limit_mirror, hz,
-      pos = take("<I2I4I4BBI2I2I2I4I4I4I4", body, 1)
+      count, code_first, code_last, code_mirror, pos = take("<I2I4I4BBI2I2I2I4I4I4I4I4I4I4I4", body, 1)
     expect_end(body, pos)
     signal_longest, since_signal = longest, 0
     if space_id == 0 then -- back to MAME's frame end
@@ -720,6 +879,7 @@ local function handle(op, body)
       signal_taps = nil
       if limit_taps then for _, t in ipairs(limit_taps) do t:remove() end end
       limit_taps, limit_at = nil, math.huge
+      set_instructions(nil, nil, 0)
       return ""
     end
     local sp = space_of(space_id)
@@ -741,6 +901,7 @@ local function handle(op, body)
     if signal_taps then for _, t in ipairs(signal_taps) do t:remove() end end
     signal_taps, signal_level = taps, false
     set_limit(sp, lines, per_line, limit_first, limit_last, limit_mirror)
+    set_instructions(sp, devices[space_id], count, code_first, code_last, code_mirror)
     frame_start = now()
     limit_at = limit_time()
     return ""
@@ -945,6 +1106,7 @@ end
 
 -- A frame that ends at the game's signal or at its length limit starts the next one (Stella's frame start).
 local function new_frame(t)
+  if instructions then instructions.frame_ended() end
   since_signal, frame_start, last_end = 0, t, t
   limit_at = limit_time()
 end
@@ -982,12 +1144,16 @@ end_frame_by_limit = function()
   end_frame_guarded(true)
 end
 
+-- The instruction limit ends a step, not the TV frame (Stella's partial frame: its next update goes on with it).
+end_frame_by_instructions = function() end_frame_guarded(true) end
+
 -- A machine reset restarts the game's frame, releases every charge and starts the timer TIMER armed (Stella's
 -- System::reset); this runs before the CPU's first instruction.
 MAME_ZOO_AFTER_RESET = function()
   local t = now()
   frame_start, since_signal = t, 0
   limit_at = limit_time()
+  if instructions then instructions.reset() end
   signal_level = false
   for _, trig in pairs(triggers) do trig.level, trig.release = false, t end
   if restart and restart.armed then

@@ -28,9 +28,11 @@ def set_frame_signal(bridge: Bridge, game: Game, limit: str = "play") -> None:
         lim = signal.limit
         frame_limit = (lim.detect_lines if limit == "detect" else lim.lines, lim.line_cycles, lim.first, lim.last,
                        lim.mirror)
+    ins = signal.instructions
     bridge.set_signal(bridge.space(signal.device, signal.space).id, signal.address, signal.mask,
                       Edge[signal.edge.upper()], signal.mirror, signal.longest, limit=frame_limit,
-                      clock_hz=signal.clock_hz)
+                      clock_hz=signal.clock_hz,
+                      instructions=None if ins is None else (ins.count, ins.first, ins.last, ins.mirror))
 
 
 class StartRunner:

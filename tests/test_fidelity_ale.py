@@ -129,6 +129,44 @@ def test_missiles_switch_on_at_stellas_pixel(mame_binary: str) -> None:
     assert rows.size and int(rows[0]) - 1 == 2683, ref.describe("without early writes", late, ale)
 
 
+def test_frames_end_after_stellas_25000_instructions(mame_binary: str) -> None:
+    """Entombed's title screen loops without VSYNC while FIRE is held and seeds its maze with the loop count
+    (0xDD, 0xDE); ALE cuts that loop into frames of 25000 instructions. With the machine's instruction limit the
+    random log of seed 1 is identical from the reset on; bounded by MAME's 4th frame end instead (the game files'
+    way before it) the maze differs at once."""
+    import dataclasses
+
+    from mame_zoo.games import entombed_competitive_v0
+
+    game = entombed_competitive_v0.GAME
+    assert game.frame_signal is not None and game.frame_signal.instructions is not None
+    mame, ale = _replay("entombed_competitive_v0", "random", TWO, 18, 200, 1)
+    assert_identical("entombed_competitive random, seed 1", mame, ale, min_events=0)
+    bounded = dataclasses.replace(game, frame_signal=dataclasses.replace(game.frame_signal, instructions=None,
+                                                                         longest=4))
+    late = ref.play(ref.mame_env("entombed_competitive_v0", bounded), mame.actions, seed=1)
+    assert (late.ram[0] != ale.ram[0]).any(), ref.describe("bounded by MAME's frames", late, ale)
+
+
+def test_video_checkers_thinks_on_stellas_timer(mame_binary: str) -> None:
+    """Video Checkers' random log of seed 2: the frame in which the console works out its move (step 64) overruns
+    the RIOT timer, which Stella counts on in 64-cycle intervals once read expired, so its scanline limit cuts the
+    frame in two (ALE's frame counter 0xC3 stands still a step). With ``[frame] timer`` the first 200 steps are
+    identical; with MAME's timer RAM differs from step 64 on."""
+    import dataclasses
+
+    from mame_zoo.games import video_checkers_v0
+
+    game = video_checkers_v0.GAME
+    mame, ale = _replay("video_checkers_v0", "random", TWO, 5, 200, 2)
+    assert_identical("video_checkers random, seed 2", mame, ale, min_events=0)
+    assert game.power_on is not None and game.power_on.timer_in_play
+    untimed = dataclasses.replace(game, power_on=dataclasses.replace(game.power_on, timer_in_play=False))
+    late = ref.play(ref.mame_env("video_checkers_v0", untimed), mame.actions, seed=2)
+    rows, _ = (late.ram != ale.ram).nonzero()
+    assert rows.size and int(rows[0]) - 1 == 64, ref.describe("with MAME's timer", late, ale)
+
+
 @pytest.mark.parametrize("name", per_game(["boxing_v0", "tennis_v0", "wizard_of_wor_v0"]))
 def test_frames_are_stellas_up_to_one_colour_map(mame_binary: str, name: str) -> None:
     """RGB observations along a random log: every MAME colour stands for one ALE colour on every pixel of every
@@ -152,7 +190,8 @@ def test_frames_are_stellas_up_to_one_colour_map(mame_binary: str, name: str) ->
 #: env -> (agents, actions, steps, seed, settings): identical to Multi-Agent-ALE (docs/fidelity.md)
 IDENTICAL: dict[str, tuple] = {
     "basketball_pong_v0": (TWO, 6, SHORT, 1, {}), "combat_plane_v0": (TWO, 18, SHORT, 2, {}),
-    "double_dunk_v0": (TWO, 18, SHORT, 1, {}), "flag_capture_v0": (TWO, 10, 5000, 2, {}),
+    "double_dunk_v0": (TWO, 18, SHORT, 1, {}), "entombed_competitive_v0": (TWO, 18, SHORT, 1, {}),
+    "flag_capture_v0": (TWO, 10, 5000, 2, {}),
     "joust_v0": (TWO, 18, 8000, 1, {}), "mario_bros_v0": (TWO, 18, 6100, 4, {}), "othello_v0": (TWO, 10, SHORT, 1, {}),
     "quadrapong_v0": (FOUR, 6, SHORT, 1, {}), "space_invaders_v0": (TWO, 6, SHORT, 1, {}),
     "space_war_v0": (TWO, 18, SHORT, 1, {}), "volleyball_pong_v0": (TWO, 6, SHORT, 1, {"num_players": 2}),

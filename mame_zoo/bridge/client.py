@@ -575,7 +575,7 @@ class Bridge:
 
     def set_signal(self, space_id: int, address: int, mask: int, edge: Edge = Edge.FALL, mirror: int = 0,
                    longest: int = 0, *, limit: tuple[int, int, int, int, int] | None = None,
-                   clock_hz: int = 0) -> None:
+                   clock_hz: int = 0, instructions: tuple[int, int, int, int] | None = None) -> None:
         """End every frame of a step on a game's own signal instead of MAME's frame end: a write of ``address``
         (or any of its ``mirror`` addresses) whose ``mask`` bits change the way ``edge`` says (the 2600's
         VSYNC switched off: address 0x00, mask 0x02, falling). Steps, frame skip, the per-frame reads and start
@@ -584,11 +584,15 @@ class Bridge:
         stops signalling, as Stella cuts a frame after 25000 instructions). ``limit`` = (lines, CPU cycles per
         line, first, last, mirror): a frame also ends at the first write to ``first``..``last`` (and mirrors) once
         it has run more than ``lines`` lines (Stella's scanline limit); it needs ``clock_hz``, the CPU's clock.
+        ``instructions`` = (count, first, last, mirror): a frame also ends before the CPU's ``count`` + 1st
+        instruction since its start (Stella's instruction limit; the TV frame goes on in the next), the space's
+        CPU (a 6502) running code from ``first``..``last`` (and mirrors); every read there is counted in Lua.
         ``space_id`` 0 goes back to MAME's frame end."""
         lines, per_line, first, last, limit_mirror = limit or (0, 0, 0, 0, 0)
+        count, code_first, code_last, code_mirror = instructions or (0, 0, 0, 0)
         try:
             body = SIGNAL_SPEC.pack(space_id, address, mirror, mask, int(edge), longest, lines, per_line, first,
-                                    last, limit_mirror, clock_hz)
+                                    last, limit_mirror, clock_hz, count, code_first, code_last, code_mirror)
         except (struct.error, TypeError, ValueError, OverflowError) as exc:
             raise InvalidOption(f"bad frame signal (space {space_id!r}, address {address!r}, mask {mask!r}): "
                                 f"{exc}") from None

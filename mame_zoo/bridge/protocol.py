@@ -13,7 +13,7 @@ import numpy as np
 
 from mame_zoo.errors import InvalidOption, OptionTypeError
 
-PROTOCOL_VERSION = 5
+PROTOCOL_VERSION = 6
 
 HEADER = struct.Struct("<IIB")  # body length, sequence number, opcode (request) / status (reply)
 
@@ -90,8 +90,9 @@ class BusModel(enum.IntEnum):
 
 #: SIGNAL: space id, address, mirror bits, bit mask, edge, the longest frame in MAME frames (0: no limit), the
 #: length limit (lines, CPU cycles per line, the first and last address and mirror bits of the writes that end a
-#: frame past it) and the CPU clock in Hz
-SIGNAL_SPEC = struct.Struct("<HIIBBHHHIIII")
+#: frame past it), the CPU clock in Hz, and the instruction limit (instructions a frame, 0: none; the first and
+#: last address and mirror bits of the code the CPU runs)
+SIGNAL_SPEC = struct.Struct("<HIIBBHHHIIIIIIII")
 #: TAP: field id, space id, address, mirror bits, bit mask, active-low flag
 TAP_SPEC = struct.Struct("<HHIIBB")
 #: CHARGE: field id, space id, address, mirror bits, bit mask; trigger address, mirror bits, mask; CPU clock in Hz

@@ -43,6 +43,21 @@ class FrameLimit:
 
 
 @dataclass(frozen=True)
+class InstructionLimit:
+    """Stella's instruction limit: ALE's frame (one ``TIA::update``) runs at most ``count`` CPU instructions
+    (25000); a TV frame that has not ended by then goes on in the next step. A 2600 game that runs longer than
+    that without VSYNC and without TIA writes (Entombed's title screen, while FIRE is held: the scanline limit
+    needs a write) has more frames in ALE than VSYNCs. The bridge counts the instructions of the CPU (a 6502)
+    from its reads of the code range ``first``..``last`` (and addresses with some of the ``mirror`` bits set);
+    every code read is counted in Lua, which costs: only for the games that need it."""
+
+    count: int
+    first: int
+    last: int
+    mirror: int = 0
+
+
+@dataclass(frozen=True)
 class FrameSignal:
     """What ends one of the game's frames: a write to ``address`` (or any address with some of the ``mirror``
     bits set) of ``device``'s ``space`` whose ``mask`` bits go from set to clear (``edge="fall"``) or the other
@@ -50,7 +65,8 @@ class FrameSignal:
     Stella (and so ALE) ends a frame. Without one, MAME's own frame end is the frame. ``longest`` > 0: a frame
     also ends at MAME's ``longest``-th frame end without the signal (Stella cuts a frame after 25000
     instructions; a 2600 game that stops switching VSYNC while it thinks, or while a button is held, would
-    otherwise never end one). ``limit``: Stella's scanline limit, counted in cycles of the CPU's ``clock_hz``."""
+    otherwise never end one). ``limit``: Stella's scanline limit, counted in cycles of the CPU's ``clock_hz``;
+    ``instructions``: Stella's instruction limit (exact where ``longest`` approximates it)."""
 
     address: int
     mask: int
@@ -61,6 +77,7 @@ class FrameSignal:
     longest: int = 0
     limit: FrameLimit | None = None
     clock_hz: int = 0
+    instructions: InstructionLimit | None = None
 
     def __post_init__(self) -> None:
         if self.edge not in ("fall", "rise"):
@@ -252,5 +269,6 @@ class FrameOutcome:
     lives: list[int] = field(default_factory=list)  # per agent; < 0 means that agent is out
 
 
-__all__ = ["BusTap", "ChargeTap", "FrameLimit", "FrameOutcome", "FrameSignal", "Hold", "Input", "InputTap", "LoadState",
-           "MachineReset", "PressUntil", "StartOp", "Var", "Wait", "Write", "bcd", "check_unique"]
+__all__ = ["BusTap", "ChargeTap", "FrameLimit", "FrameOutcome", "FrameSignal", "Hold", "Input", "InputTap",
+           "InstructionLimit", "LoadState", "MachineReset", "PressUntil", "StartOp", "Var", "Wait", "Write", "bcd",
+           "check_unique"]

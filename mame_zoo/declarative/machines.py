@@ -24,6 +24,7 @@ from mame_zoo.core.ops import (
     FrameSignal,
     Input,
     InputTap,
+    InstructionLimit,
     MachineReset,
     PenScreen,
     StartOp,
@@ -45,6 +46,10 @@ CPU_HZ: Mapping[str, int] = {"a2600": 1193191, "a2600p": 1182298}
 #: Stella's TIA ends a frame that runs past this many scanlines at its next TIA write (TIA.cxx, TIA::reset)
 STELLA_LINES: Mapping[str, int] = {"NTSC": 290, "PAL": 342}
 LINE_CYCLES = 76  # one scanline: 228 colour clocks
+#: Stella's 6502 runs at most this many instructions per TIA::update, ALE's frame (TIA.cxx: execute(25000))
+STELLA_INSTRUCTIONS = 25000
+#: the cartridge: where the 6507 runs its code (A12 set; the 13-bit space)
+_CART = (0x1000, 0x1FFF)
 
 
 def _swcha(mask: int) -> InputTap:
@@ -199,25 +204,28 @@ class MachineModel:
 
 
 def atari2600(system: str, display: str | None = None, limit_in_play: bool = False,
-              early: bool = False, timer: bool = False) -> MachineModel:
+              early: bool = False, timer: bool = False, instructions: bool = False) -> MachineModel:
     """The Atari 2600 as Stella (ALE) runs it, on MAME's ``system`` (``a2600`` or ``a2600p``). ``display`` is the
     cartridge's display format when Stella's properties fix it (no format detection at power-on): "NTSC" or
     "PAL"; None: detected (a PAL machine's games as PAL). ``limit_in_play``: watch Stella's scanline limit in play
     too; ``early``: apply ENAM0, ENAM1 and ENABL from the pixel of their write, as Stella; ``timer``: Stella's RIOT
-    timer in play too (:class:`StellaPowerOn`'s ``timer_in_play``). Each taps every access of its registers, which
-    costs: only for the games that need them."""
+    timer in play too (:class:`StellaPowerOn`'s ``timer_in_play``); ``instructions``: Stella's instruction limit
+    (:class:`InstructionLimit`; counted on every read of the cartridge). Each taps every access of its registers
+    (or of the cartridge), which costs: only for the games that need them."""
     clock = CPU_HZ[system]
     lines = STELLA_LINES[display or ("PAL" if system.endswith("p") else "NTSC")]
     limit = FrameLimit(lines, LINE_CYCLES, 0x00, 0x3F, _TIA_WRITE_MIRROR, in_play=limit_in_play,
                        detect_lines=STELLA_LINES["NTSC"])
-    signal = FrameSignal(0x00, 0x02, "fall", _TIA_WRITE_MIRROR, limit=limit, clock_hz=clock)
+    signal = FrameSignal(0x00, 0x02, "fall", _TIA_WRITE_MIRROR, limit=limit, clock_hz=clock,
+                         instructions=InstructionLimit(STELLA_INSTRUCTIONS, *_CART) if instructions else None)
     return MachineModel(signal, _taps_2600(), _pots_2600(clock), _BUS_2600, _EARLY_2600 if early else (),
                         _tia_screen(system),
                         StellaPowerOn(detect=display is None, timer_in_play=timer))
 
 
-#: the built-in machines: name -> model factory (system, display format, limit in play, early writes, timer)
+#: the built-in machines: name -> model factory (system, display format, limit in play, early writes, timer,
+#: instruction limit)
 MACHINES = {"atari2600": atari2600}
 
-__all__ = ["CPU_HZ", "MACHINES", "POTS", "STELLA_LINES", "MachineModel", "StellaPowerOn", "atari2600",
-           "stella_paddle_cycles"]
+__all__ = ["CPU_HZ", "MACHINES", "POTS", "STELLA_INSTRUCTIONS", "STELLA_LINES", "MachineModel", "StellaPowerOn",
+           "atari2600", "stella_paddle_cycles"]

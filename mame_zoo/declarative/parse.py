@@ -543,7 +543,8 @@ def _frame(ctx: _Ctx, value: Any, system: str) -> dict[str, Any]:
     """``[frame]``: what ends one of the game's frames, where it reads its inputs, and (a built-in machine's)
     how the reference powers the machine on: the game's fields frame_signal, input_taps, charge_taps, bus_taps,
     early_writes, pen_screen, power_on."""
-    t = _table(ctx, value, "frame", ("machine", "signal", "taps", "longest", "display", "limit", "early", "timer"))
+    t = _table(ctx, value, "frame", ("machine", "signal", "taps", "longest", "display", "limit", "early", "timer",
+                                          "instructions"))
     if ("machine" in t) == ("signal" in t):
         machines = " or ".join(repr(m) for m in MACHINES)
         ctx.fail("frame", f"give either machine = {machines} or signal = {{ address = ..., mask = ... }}")
@@ -559,7 +560,8 @@ def _frame(ctx: _Ctx, value: Any, system: str) -> dict[str, Any]:
         try:
             model = MACHINES[machine](system, display, _bool(ctx, t.get("limit", False), "frame.limit"),
                                       _bool(ctx, t.get("early", False), "frame.early"),
-                                      _bool(ctx, t.get("timer", False), "frame.timer"))
+                                      _bool(ctx, t.get("timer", False), "frame.timer"),
+                                      _bool(ctx, t.get("instructions", False), "frame.instructions"))
         except KeyError:
             ctx.fail("frame.machine", f"{machine!r} does not run on MAME system {system!r}")
         signal: FrameSignal = model.signal
@@ -567,7 +569,7 @@ def _frame(ctx: _Ctx, value: Any, system: str) -> dict[str, Any]:
         out.update(charge_taps=dict(model.charges), bus_taps=model.bus, early_writes=model.early,
                    pen_screen=model.screen, power_on=model.power_on)
     else:
-        for key in ("display", "limit", "early", "timer"):
+        for key in ("display", "limit", "early", "timer", "instructions"):
             if key in t:
                 ctx.fail(f"frame.{key}", "belongs to a built-in machine (frame.machine)")
         st = _table(ctx, t["signal"], "frame.signal", ("address", "mask", "edge", "mirror", "device", "space"),
