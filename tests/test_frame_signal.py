@@ -226,7 +226,7 @@ def test_a_game_file_declares_its_frame() -> None:
     """Pure logic: the format's [frame] section, its built-in machine, and its errors."""
     from dataclasses import replace
 
-    from mame_zoo.core.ops import FrameSignal
+    from mame_zoo.core.ops import FrameSignal, InstructionLimit
     from mame_zoo.declarative import loads_game
     from mame_zoo.errors import InvalidGameSpec
     from mame_zoo.games.atari import GAMES
@@ -262,6 +262,10 @@ def test_a_game_file_declares_its_frame() -> None:
             loads_game(base + "[frame]\n" + bad + "\n")
     with pytest.raises(InvalidGameSpec, match="edge"):
         FrameSignal(0, 2, "up")
+    with pytest.raises(InvalidGameSpec, match="instruction limit counts"):
+        InstructionLimit(0, 0x1000, 0x1FFF)
+    with pytest.raises(InvalidGameSpec, match="code range"):
+        InstructionLimit(25000, 0x1FFF, 0x1000)
 
 
 def test_a_frame_without_vsync_ends_at_the_longest(mame_binary: str) -> None:

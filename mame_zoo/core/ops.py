@@ -56,6 +56,12 @@ class InstructionLimit:
     last: int
     mirror: int = 0
 
+    def __post_init__(self) -> None:
+        if not 0 < self.count < 1 << 32:
+            raise InvalidGameSpec(f"an instruction limit counts 1 to 2**32 - 1 instructions, not {self.count!r}")
+        if not 0 <= self.first <= self.last:
+            raise InvalidGameSpec(f"an instruction limit's code range {self.first:#x}..{self.last:#x} is empty")
+
 
 @dataclass(frozen=True)
 class FrameSignal:
