@@ -28,14 +28,14 @@ test: setup test-deps ray-venv
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 ifeq ($(strip $(MAME)),)
-	$(PY) -m pytest -ra
+	$(PY) -m pytest -ra --durations=25
 	@for suite in $(MAME_SUITES); do \
 		launcher=$$(scripts/provision_mame.sh $$suite) || exit 1; \
 		echo "=== the test suite on $$($$launcher -version) (Debian $$suite: $$launcher)"; \
-		MAME_ZOO_MAME=$$launcher $(PY) -m pytest -ra -m "not no_mame and not first_mame" || exit 1; \
+		MAME_ZOO_MAME=$$launcher $(PY) -m pytest -ra --durations=25 -m "not no_mame and not first_mame" || exit 1; \
 	done
 else
-	MAME_ZOO_MAME=$(MAME) $(PY) -m pytest -ra
+	MAME_ZOO_MAME=$(MAME) $(PY) -m pytest -ra --durations=25
 endif
 	$(if $(strip $(MAME)),MAME_ZOO_MAME=$(MAME) )$(RAY_VENV)/bin/python -m pytest -ra tests/test_rllib.py tests/test_scale.py
 
