@@ -612,11 +612,16 @@ end
 local wait_sync, wait_fetch, wait_skip, wait_rel, wait_br1, wait_br2, wait_br3 = 1, 2, 3, 4, 5, 6, 7
 local wait_ptr1, wait_ptr2 = 8, 9
 
-local function instruction_limit(sp, device, count, first, last, mirror)
+-- The PC of a space's device, checked to be a 6502 (the model is its bus).
+local function pc_of_6502(device)
   local pc_entry = device.state and device.state["PC"]
   if not pc_entry or not device.shortname:match("^m65") then
     reject(E_REQUEST, "an instruction limit needs a 6502-family CPU; '" .. device.tag .. "' is " .. device.shortname)
   end
+  return pc_entry
+end
+
+local function instruction_limit(sp, pc_entry, count, first, last, mirror)
   local mask, page = sp.address_mask, sp.address_mask & ~0xFF
   local n, phase, want, skip, at, target, x1a, x1d, x2a, x2d, lo = 0, wait_sync, -1, 0, 0, 0, 0, 0, 0, 0, 0
   local strays = 0 -- code reads that were not the fetch awaited at `want`
@@ -707,14 +712,14 @@ local function instruction_limit(sp, device, count, first, last, mirror)
   return { taps = taps, frame_ended = frame_ended, reset = reset, snapshot = snapshot, restore = restore }
 end
 
-local function set_instructions(sp, device, count, first, last, mirror)
+-- (sp, pc_entry and the range checked by the caller)
+local function set_instructions(sp, pc_entry, count, first, last, mirror)
   local key = count > 0 and table.concat({ tostring(sp), count, first, last, mirror }, ":") or nil
   if instructions and instructions.key == key then return end -- the same limit: it keeps counting
   if instructions then for _, t in ipairs(instructions.taps) do t:remove() end end
   instructions = nil
   if not key then return end
-  check_range(sp, first, last, mirror, "code")
-  instructions = instruction_limit(sp, device, count, first, last, mirror)
+  instructions = instruction_limit(sp, pc_entry, count, first, last, mirror)
   instructions.key = key
 end
 
@@ -886,6 +891,11 @@ local function handle(op, body)
     if mask == 0 or edge > EDGE_RISE then reject(E_REQUEST, "signal needs a bit mask and edge 0 or 1") end
     if address + mirror > sp.address_mask then reject(E_ADDRESS, "signal address outside the space") end
     if lines > 0 and hz == 0 then reject(E_REQUEST, "a frame length limit needs the CPU clock") end
+    local pc_entry = nil -- (checked before anything is installed)
+    if count > 0 then
+      check_range(sp, code_first, code_last, code_mirror, "code")
+      pc_entry = pc_of_6502(devices[space_id])
+    end
     if hz > 0 then cpu_hz = hz end
     local taps = {}
     for _, a in ipairs(mirrored(address, mirror)) do
@@ -901,7 +911,7 @@ local function handle(op, body)
     if signal_taps then for _, t in ipairs(signal_taps) do t:remove() end end
     signal_taps, signal_level = taps, false
     set_limit(sp, lines, per_line, limit_first, limit_last, limit_mirror)
-    set_instructions(sp, devices[space_id], count, code_first, code_last, code_mirror)
+    set_instructions(sp, pc_entry, count, code_first, code_last, code_mirror)
     frame_start = now()
     limit_at = limit_time()
     return ""

@@ -15,7 +15,7 @@ import pytest
 
 from mame_zoo.bridge import Agg, Bridge, MachineConfig, ReadSpec
 from mame_zoo.bridge.protocol import Edge
-from mame_zoo.core.ops import InputTap
+from mame_zoo.core.ops import InputTap, InstructionLimit
 from mame_zoo.declarative.machines import MACHINES
 from mame_zoo.errors import AddressError, InputNotFound, ProtocolError
 from mame_zoo.roms import atari_rom
@@ -27,12 +27,14 @@ PADDLES = ("-joyport1", "pad", "-joyport2", "pad")
 
 
 def signalled(mame: str, game: str = "boxing", options: tuple[str, ...] = (), system: str = "a2600",
-              longest: int = 0) -> Bridge:
-    """A 2600 bridge stepping on VSYNC-off (frames bounded by ``longest`` MAME frames), every built-in tap of its
-    controls installed, RAM read each step."""
+              longest: int = 0, instructions: InstructionLimit | None = None) -> Bridge:
+    """A 2600 bridge stepping on VSYNC-off (frames bounded by ``longest`` MAME frames, or cut after
+    ``instructions``), every built-in tap of its controls installed, RAM read each step."""
     bridge = Bridge(MachineConfig(system, {"cart": atari_rom(game)}, (), options), mame=mame)
     space = bridge.space()
-    bridge.set_signal(space.id, SIGNAL.address, SIGNAL.mask, Edge.FALL, SIGNAL.mirror, longest)
+    ins = instructions
+    bridge.set_signal(space.id, SIGNAL.address, SIGNAL.mask, Edge.FALL, SIGNAL.mirror, longest,
+                      instructions=None if ins is None else (ins.count, ins.first, ins.last, ins.mirror))
     ports = {f.port for f in bridge.inputs()}
     for (port, name), tap in TAPS.items():
         if port in ports:
@@ -117,14 +119,13 @@ def test_save_and_load_at_a_signal_are_exact_across_processes(mame_binary: str, 
     assert len({f[0x20] for f in first}) > 5  # the log moved first_0's boxer: inputs reached the game
 
 
+#: the machine model's instruction limit (Stella's 25000 instructions, counted on the cartridge's reads)
+COUNTED = MACHINES["atari2600"]("a2600", instructions=True).signal.instructions
+
+
 def counted(mame: str) -> Bridge:
-    """Entombed stepping on VSYNC-off or after Stella's 25000 instructions (the machine model's limit)."""
-    bridge = signalled(mame, "entombed")
-    limit = MACHINES["atari2600"]("a2600", instructions=True).signal.instructions
-    assert limit is not None
-    bridge.set_signal(bridge.space().id, SIGNAL.address, SIGNAL.mask, Edge.FALL, SIGNAL.mirror,
-                      instructions=(limit.count, limit.first, limit.last, limit.mirror))
-    return bridge
+    """Entombed stepping on VSYNC-off or after Stella's 25000 instructions."""
+    return signalled(mame, "entombed", instructions=COUNTED)
 
 
 def test_frames_of_25000_instructions_save_and_load_exactly(mame_binary: str, tmp_path: os.PathLike[str]) -> None:
@@ -213,6 +214,8 @@ def test_bad_signals_and_taps_are_refused(boxing: Bridge) -> None:
         boxing.set_signal(999, 0x00, 0x02, Edge.FALL)
     with pytest.raises(ProtocolError, match="12 bits"):
         boxing.set_signal(space.id, 0x00, 0x02, Edge.FALL, mirror=0x1FFF)
+    with pytest.raises(AddressError, match="code address range outside the space"):
+        boxing.set_signal(space.id, 0x00, 0x02, Edge.FALL, instructions=(25000, 0x1000, 0x2FFF, 0))
     with pytest.raises(InputNotFound):
         boxing.tap_input(4242, space.id, 0x280, 0x10, True)
     tap = InputTap(0x280, 0x10)
@@ -226,19 +229,19 @@ def test_a_game_file_declares_its_frame() -> None:
     """Pure logic: the format's [frame] section, its built-in machine, and its errors."""
     from dataclasses import replace
 
-    from mame_zoo.core.ops import FrameSignal, InstructionLimit
+    from mame_zoo.core.ops import FrameSignal
     from mame_zoo.declarative import loads_game
     from mame_zoo.errors import InvalidGameSpec
     from mame_zoo.games.atari import GAMES
 
     limited = {"entombed_competitive", "entombed_cooperative", "video_checkers", "ice_hockey"}  # [frame] limit = true
     timed = {"ice_hockey", "video_checkers"}  # [frame] timer = true
-    counted = {"entombed_competitive", "entombed_cooperative", "video_checkers"}  # [frame] instructions = true
+    cut = {"entombed_competitive", "entombed_cooperative", "video_checkers"}  # [frame] instructions = true
     for g in GAMES:  # the machine's on the file's MAME system (Combat, Maze Craze and Space War: PAL's a2600p)
         model = MACHINES["atari2600"](g.system, "PAL" if g.name == "maze_craze" else None, g.name in limited,
-                                      timer=g.name in timed, instructions=g.name in counted)
+                                      timer=g.name in timed, instructions=g.name in cut)
         assert g.frame_signal == model.signal, g.name
-        assert (g.frame_signal.instructions is not None) == (g.name in counted), g.name
+        assert (g.frame_signal.instructions is not None) == (g.name in cut), g.name
         assert g.input_taps == TAPS and g.charge_taps == model.charges and g.bus_taps == model.bus
         assert g.power_on == model.power_on
     assert MACHINES["atari2600"]("a2600p").signal.limit.lines == 342 != SIGNAL.limit.lines

@@ -16,6 +16,7 @@ import pytest
 from placeholders import make_romset
 
 from mame_zoo.bridge import Bridge, MachineConfig
+from mame_zoo.bridge.protocol import Edge
 from mame_zoo.core.ops import Hold, PressUntil, Var, Write
 from mame_zoo.errors import InvalidGameSpec, ResetNeeded, RomNotFound
 from mame_zoo.games import sfiii3n_v0
@@ -46,6 +47,15 @@ def _game_inputs(game: SF3Game) -> set[tuple[str, str]]:
         if isinstance(op, (Hold, PressUntil)):
             fields.update(op.inputs)
     return fields
+
+
+def test_an_instruction_limit_needs_a_6502(sf3_bridge: Bridge) -> None:
+    """The instruction limit follows a 6502's bus: on CPS3's SH-2 it is refused before anything is installed."""
+    from mame_zoo.errors import ProtocolError
+
+    with pytest.raises(ProtocolError, match="needs a 6502-family CPU"):
+        sf3_bridge.set_signal(sf3_bridge.space().id, 0x0, 0x01, Edge.FALL, instructions=(25000, 0x0, 0xFF, 0))
+    sf3_bridge.step(1, frame=False)  # still stepping on MAME's frame end
 
 
 @pytest.mark.parametrize("mode", ["versus", "vs_cpu"])
