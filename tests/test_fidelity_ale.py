@@ -167,6 +167,28 @@ def test_video_checkers_thinks_on_stellas_timer(mame_binary: str) -> None:
     assert rows.size and int(rows[0]) - 1 == 64, ref.describe("with MAME's timer", late, ale)
 
 
+@pytest.mark.first_mame  # its bridge features are tested on every version (Entombed, Ice Hockey, frame signal)
+def test_maze_craze_builds_its_maze_in_stellas_frames(mame_binary: str) -> None:
+    """After a reset Maze Craze builds its maze without switching VSYNC; ALE's RAM shows it growing over 28
+    frames, which Stella's scanline limit and instruction limit cut. With both (and Stella's timer) the random log
+    of seed 1 is identical from the reset on; without the scanline limit in play the whole maze is built within
+    the first frame and the first observation differs."""
+    import dataclasses
+
+    from mame_zoo.games import maze_craze_v0
+
+    game = maze_craze_v0.GAME
+    signal = game.frame_signal
+    assert signal is not None and signal.limit is not None and signal.limit.in_play and signal.instructions
+    mame, ale = _replay("maze_craze_v0", "random", TWO, 18, 200, 1)
+    assert_identical("maze_craze random, seed 1", mame, ale, min_events=0)
+    assert (ale.ram[0] != ale.ram[28]).any()  # the maze still grows in ALE's first steps
+    unlimited = dataclasses.replace(game, frame_signal=dataclasses.replace(
+        signal, limit=dataclasses.replace(signal.limit, in_play=False)))
+    early = ref.play(ref.mame_env("maze_craze_v0", unlimited), mame.actions, seed=1)
+    assert (early.ram[0] != ale.ram[0]).any(), ref.describe("without the scanline limit in play", early, ale)
+
+
 @pytest.mark.parametrize("name", per_game(["boxing_v0", "tennis_v0", "wizard_of_wor_v0"]))
 def test_frames_are_stellas_up_to_one_colour_map(mame_binary: str, name: str) -> None:
     """RGB observations along a random log: every MAME colour stands for one ALE colour on every pixel of every
