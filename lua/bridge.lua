@@ -482,7 +482,9 @@ end
 -- the CPU reads `vector` (the reset vector's high byte); it then moves the line origin (save item `item` of
 -- device `device`, in cycles since the reset) there, and makes timer reads (`rfirst`..`rlast`; odd addresses
 -- read the interrupt flag) see Stella's timer of `intervals` x 64 cycles, as Stella's M6532 reads it, expired
--- timers included, until the game writes a timer register (`wfirst`..`wlast`). With `in_play`, the timer reads
+-- timers included, counted from one cycle after the first instruction's first (measured: Maze Craze seeds its
+-- maze from a read of this timer as it runs out; ALE's maze for each timer is MAME's only so), until the game
+-- writes a timer register (`wfirst`..`wlast`). With `in_play`, the timer reads
 -- stay Stella's after that, from each write (its value, and the interval of the register written: 1, 8, 64 or
 -- 1024 cycles): a timer read after it expired goes on counting in intervals, where MAME's counts cycles. The
 -- taps then run on every timer read of the game (games poll the timer in loops: it costs).
@@ -526,8 +528,9 @@ local function install_restart(space_id, vector, rfirst, rlast, rmirror, wfirst,
   local r = { armed = false, active = false, item = item, taps = nil, key = key, first_cycles = first_cycles }
   r.vector_tap = sp:install_read_tap(vector, vector, "mame_zoo_restart", function(_, data)
     if r.active and not r.first then
-      r.first = now() + 1 / cpu_hz
-      line_origin, frame_start = r.first, r.first - 1 / cpu_hz
+      local t = now() -- the vector's read: the first instruction starts a cycle later, Stella's timer two
+      r.first = t + 2 / cpu_hz
+      line_origin, frame_start = t + 1 / cpu_hz, t
       limit_at = limit_time()
       if r.item then r.item:write(0, r.first_cycles) end
     end

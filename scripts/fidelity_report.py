@@ -92,11 +92,6 @@ SINGLE_CASES = (("boxing_v0", 8000), ("tennis_v0", 20000), ("surround_v0", 20000
 
 #: why a game still differs, where it does (knowledge from docs/fidelity.md's sections, not a measurement)
 CAUSES = {
-    "maze_craze_v0": "seed 2's maze differs from the reset on: the reset code seeds it from one INTIM read "
-                     "(LDA $0284; AND #$1F) 2 300-2 400 cycles after the reset, where Stella's power-on timer for "
-                     "the seed (37 intervals: 2 368 cycles) runs out; of the timers 25-99 only 41 and 73 give "
-                     "ALE's maze "
-                     "(73 is the twister's draw before); not isolated yet",
     **dict.fromkeys(("foozpong_v0", "basketball_pong_v0"),
                     "Video Olympics' 0x82 differs in bit 7 for one frame (Foozpong seed 1: step 2794, 0 in MAME, "
                     "128 in ALE), where a paddle read falls on the charge boundary; events agree; not isolated "

@@ -189,6 +189,15 @@ def test_maze_craze_builds_its_maze_in_stellas_frames(mame_binary: str) -> None:
     assert (early.ram[0] != ale.ram[0]).any(), ref.describe("without the scanline limit in play", early, ale)
 
 
+def test_the_power_on_timer_reads_as_stellas_from_the_reset(mame_binary: str) -> None:
+    """Maze Craze's reset code reads the power-on timer once, as it runs out, and seeds its maze with it: seed 2's
+    timer (37 intervals) is the one whose read falls on the expiry, so its maze is ALE's only if the timer counts
+    from the same cycle as Stella's (one cycle later than the first instruction: before, the maze differed from
+    the reset on)."""
+    mame, ale = _replay("maze_craze_v0", "random", TWO, 18, 30, 2)
+    assert_identical("maze_craze random, seed 2", mame, ale, min_events=0)
+
+
 @pytest.mark.parametrize("name", per_game(["boxing_v0", "tennis_v0", "wizard_of_wor_v0"]))
 def test_frames_are_stellas_up_to_one_colour_map(mame_binary: str, name: str) -> None:
     """RGB observations along a random log: every MAME colour stands for one ALE colour on every pixel of every

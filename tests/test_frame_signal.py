@@ -234,9 +234,9 @@ def test_a_game_file_declares_its_frame() -> None:
     from mame_zoo.errors import InvalidGameSpec
     from mame_zoo.games.atari import GAMES
 
-    limited = {"entombed_competitive", "entombed_cooperative", "video_checkers", "ice_hockey"}  # [frame] limit = true
-    timed = {"ice_hockey", "video_checkers"}  # [frame] timer = true
-    cut = {"entombed_competitive", "entombed_cooperative", "video_checkers"}  # [frame] instructions = true
+    limited = {"entombed_competitive", "entombed_cooperative", "video_checkers", "ice_hockey", "maze_craze"}  # limit
+    timed = {"ice_hockey", "video_checkers", "maze_craze"}  # [frame] timer = true
+    cut = {"entombed_competitive", "entombed_cooperative", "video_checkers", "maze_craze"}  # instructions = true
     for g in GAMES:  # the machine's on the file's MAME system (Combat, Maze Craze and Space War: PAL's a2600p)
         model = MACHINES["atari2600"](g.system, "PAL" if g.name == "maze_craze" else None, g.name in limited,
                                       timer=g.name in timed, instructions=g.name in cut)
