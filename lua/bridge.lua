@@ -475,19 +475,19 @@ local function limit_time()
   return line_origin + ((line + limit_lines + 1) * line_cycles - 1.5) / cpu_hz
 end
 
--- RESTART: what Stella's System::reset does that MAME's machine reset does not, armed for the next reset.
--- Stella starts the CPU's first instruction on a scanline's first cycle and its RIOT timer at a random value;
--- MAME's CPU first spends cycles on its reset sequence (its TIA counts lines from the reset) and its timer runs
--- on (0.276 and later) or restarts at 255 x 1024 (0.251). The bridge sees the first instruction one cycle after
--- the CPU reads `vector` (the reset vector's high byte); it then moves the line origin (save item `item` of
--- device `device`, in cycles since the reset) there, and makes timer reads (`rfirst`..`rlast`; odd addresses
--- read the interrupt flag) see Stella's timer of `intervals` x 64 cycles, as Stella's M6532 reads it, expired
--- timers included, counted from one cycle after the first instruction's first (measured: Maze Craze seeds its
--- maze from a read of this timer as it runs out; ALE's maze for each timer is MAME's only so), until the game
--- writes a timer register (`wfirst`..`wlast`). With `in_play`, the timer reads
--- stay Stella's after that, from each write (its value, and the interval of the register written: 1, 8, 64 or
--- 1024 cycles): a timer read after it expired goes on counting in intervals, where MAME's counts cycles. The
--- taps then run on every timer read of the game (games poll the timer in loops: it costs).
+-- RESTART: what Stella's System::reset does that MAME's machine reset does not, armed for the next reset. Stella
+-- starts the CPU's first instruction on a scanline's first cycle and its RIOT timer at a random value; MAME's CPU
+-- first spends cycles on its reset sequence (its TIA counts lines from the reset) and its timer runs on (0.276 and
+-- later) or restarts at 255 x 1024 (0.251). The bridge sees the first instruction one cycle after the CPU reads
+-- `vector` (the reset vector's high byte); it then moves the line origin (save item `item` of device `device`, in
+-- cycles since the reset) there, and makes timer reads (`rfirst`..`rlast`; odd addresses read the interrupt flag)
+-- see Stella's timer of `intervals` x 64 cycles, as Stella's M6532 reads it, expired timers included, counted from
+-- one cycle after the first instruction's first (measured: Maze Craze seeds its maze from a read of this timer as
+-- it runs out; ALE's maze for each timer is MAME's only so), until the game writes a timer register
+-- (`wfirst`..`wlast`). With `in_play`, the timer reads stay Stella's after that, from each write (its value, and
+-- the interval of the register written: 1, 8, 64 or 1024 cycles): a timer read after it expired goes on counting
+-- in intervals, where MAME's counts cycles. The taps then run on every timer read of the game (games poll the
+-- timer in loops: it costs).
 local restart = nil
 local SHIFTS = { [0] = 0, 3, 6, 10 } -- a timer write's interval (log2 cycles) by the register's low two bits
 
