@@ -17,6 +17,8 @@ RAY_VENV ?= .venv-ray
 MAME_SUITES ?= trixie sid
 # One MAME binary to test against instead of all of them (e.g. make test MAME=/usr/local/bin/mame)
 MAME ?=
+# Test workers (pytest-xdist): one per core; XDIST= runs the suite in one process
+XDIST ?= -n auto
 
 .PHONY: demo test test-deps docs docs-serve bench soak setup mame mame-versions venv ray-venv clean
 
@@ -28,14 +30,14 @@ test: setup test-deps ray-venv
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 ifeq ($(strip $(MAME)),)
-	$(PY) -m pytest -ra --durations=25
+	$(PY) -m pytest -ra --durations=25 $(XDIST)
 	@for suite in $(MAME_SUITES); do \
 		launcher=$$(scripts/provision_mame.sh $$suite) || exit 1; \
 		echo "=== the test suite on $$($$launcher -version) (Debian $$suite: $$launcher)"; \
-		MAME_ZOO_MAME=$$launcher $(PY) -m pytest -ra --durations=25 -m "not no_mame and not first_mame" || exit 1; \
+		MAME_ZOO_MAME=$$launcher $(PY) -m pytest -ra --durations=25 $(XDIST) -m "not no_mame and not first_mame" || exit 1; \
 	done
 else
-	MAME_ZOO_MAME=$(MAME) $(PY) -m pytest -ra --durations=25
+	MAME_ZOO_MAME=$(MAME) $(PY) -m pytest -ra --durations=25 $(XDIST)
 endif
 	$(if $(strip $(MAME)),MAME_ZOO_MAME=$(MAME) )$(RAY_VENV)/bin/python -m pytest -ra tests/test_rllib.py tests/test_scale.py
 
