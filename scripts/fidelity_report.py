@@ -90,13 +90,9 @@ SINGLE_CASES = (("boxing_v0", 8000), ("tennis_v0", 20000), ("surround_v0", 20000
                 ("pong_v0", 5000), ("double_dunk_v0", 20000), ("othello_v0", 5000), ("video_checkers_v0", 5000),
                 ("space_invaders_v0", 5000), ("mario_bros_v0", 8000))
 
-#: why a game still differs, where it does (knowledge from docs/fidelity.md's sections, not a measurement)
-CAUSES = {
-    **dict.fromkeys(("foozpong_v0", "basketball_pong_v0"),
-                    "Video Olympics' 0x82 differs in bit 7 for one frame (Foozpong seed 1: step 2794, 0 in MAME, "
-                    "128 in ALE), where a paddle read falls on the charge boundary; events agree; not isolated "
-                    "yet"),
-}
+#: why a game still differs, where it does (knowledge from docs/fidelity.md's sections, not a measurement): "env" or
+#: "env mode" -> cause. None does today; a differing log without an entry reads "not explained yet".
+CAUSES: dict[str, str] = {}
 
 
 def log_for(kind: str, agents: tuple[str, ...], actions: int, steps: int, seed: int) -> ref.Log:

@@ -12,7 +12,6 @@ the episode ended (all agents terminated or truncated), ``None`` if the log ran 
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import importlib
 import os
@@ -245,18 +244,6 @@ def first_divergence(a: Sequence[Event], b: Sequence[Event]) -> int | None:
         if x != y:
             return i
     return None if len(a) == len(b) else min(len(a), len(b))
-
-
-def patterns(events: Sequence[Event]) -> collections.Counter:
-    """How often each per-step reward pattern (sorted ``(agent, reward)`` tuple) occurs."""
-    by_step: dict[int, dict[str, float]] = collections.defaultdict(dict)
-    for step, agent, reward in events:
-        by_step[step][agent] = reward
-    return collections.Counter(tuple(sorted(d.items())) for d in by_step.values())
-
-
-def magnitudes(events: Sequence[Event]) -> set[float]:
-    return {abs(r) for _, _, r in events}
 
 
 def describe(name: str, mame: Trace, ale: Trace) -> str:
