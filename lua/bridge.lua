@@ -363,7 +363,8 @@ end
 -- EARLY: writes of `first`..`last` (and mirrors) take effect from the pixel they happen at. A write tap runs just
 -- before the device's handler: it reads `catch_up` (the device draws up to the beam: the 2600 TIA on a collision
 -- register's read) and sets the register's save item to the written value, so the handler's own drawing, one
--- colour clock on (MAME's TIA for ENAM0, ENAM1, ENABL), already uses it, as Stella's TIA does.
+-- colour clock on (MAME's TIA for ENAM0, ENAM1, ENABL), already uses it, as Stella's TIA does. A write that
+-- leaves the register as it is needs neither (most of them: games rewrite these registers on every line).
 local function install_early(space_id, first, last, mirror, catch_up, tag, names)
   local sp = space_of(space_id)
   check_range(sp, first, last, mirror, "early write")
@@ -374,8 +375,10 @@ local function install_early(space_id, first, last, mirror, catch_up, tag, names
   for i, name in ipairs(names) do items[i] = save_item(device, tag, name) end
   for _, m in ipairs(mirrored(0, mirror)) do
     input_taps[#input_taps + 1] = sp:install_write_tap(first | m, last | m, "mame_zoo_early", function(offset, data)
+      local item = items[(offset & ~mirror) - first + 1]
+      if item:read(0) == data then return end -- unchanged: the handler draws what it would have drawn anyway
       sp:read_u8(catch_up)
-      items[(offset & ~mirror) - first + 1]:write(0, data)
+      item:write(0, data)
     end)
   end
 end
