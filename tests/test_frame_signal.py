@@ -237,10 +237,12 @@ def test_a_game_file_declares_its_frame() -> None:
     limited = {"entombed_competitive", "entombed_cooperative", "video_checkers", "ice_hockey", "maze_craze"}  # limit
     timed = {"ice_hockey", "video_checkers", "maze_craze"}  # [frame] timer = true
     cut = {"entombed_competitive", "entombed_cooperative", "video_checkers", "maze_craze"}  # instructions = true
+    early = {"combat_tank", "combat_plane", "pong", "basketball_pong", "foozpong", "quadrapong", "volleyball_pong"}
     for g in GAMES:  # the machine's on the file's MAME system (Combat, Maze Craze and Space War: PAL's a2600p)
         model = MACHINES["atari2600"](g.system, "PAL" if g.name == "maze_craze" else None, g.name in limited,
-                                      timer=g.name in timed, instructions=g.name in cut)
+                                      early=g.name in early, timer=g.name in timed, instructions=g.name in cut)
         assert g.frame_signal == model.signal, g.name
+        assert g.early_writes == model.early, g.name
         assert (g.frame_signal.instructions is not None) == (g.name in cut), g.name
         assert g.input_taps == TAPS and g.charge_taps == model.charges and g.bus_taps == model.bus
         assert g.power_on == model.power_on
